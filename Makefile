@@ -1,0 +1,98 @@
+# hutch — one entry point: make, make check, make demo, make install
+# `make check` and `make demo` install their own build/test dependencies.
+
+PREFIX ?= /usr/local
+CC ?= gcc
+# The unprivileged uid/gid the worker runs as when hutch is started by root.
+HUTCH_WORKER_UID ?= 524287
+
+DEB_DEPS := build-essential pkg-config clang libseccomp-dev libcap-ng-dev \
+	libcriterion-dev busybox-static debootstrap util-linux procps
+PKGS := libseccomp libcap-ng
+
+HARDEN := -fstack-protector-strong -D_FORTIFY_SOURCE=3 -fPIE \
+	-ftrivial-auto-var-init=zero -fno-strict-aliasing
+WARN := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wswitch-enum \
+	-Wmissing-prototypes -Wno-unused-parameter
+OPT ?= -O2 -g
+CFLAGS_ALL = -std=gnu11 $(OPT) $(HARDEN) $(WARN) -D_GNU_SOURCE \
+	-DHUTCH_WORKER_UID=$(HUTCH_WORKER_UID) $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
+	$(SAN) $(CFLAGS)
+LDFLAGS_ALL = -pie -Wl,-z,relro,-z,now,-z,noexecstack $(SAN) $(LDFLAGS)
+LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+BUILD ?= build
+COMMON_SRC := $(wildcard common/*.c)
+BROKER_SRC := $(wildcard broker/*.c)
+WORKER_SRC := $(wildcard worker/*.c)
+LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(COMMON_SRC) $(BROKER_SRC) $(WORKER_SRC))
+
+TEST_SRC := $(wildcard tests/unit/*.c tests/integration/*.c tests/lib/*.c)
+TEST_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SRC))
+
+all: $(BUILD)/hutch hutch
+
+hutch: $(BUILD)/hutch
+	ln -sf $(BUILD)/hutch hutch
+
+$(BUILD)/hutch: $(BUILD)/hutch.o $(LIB_OBJ)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
+
+$(BUILD)/%.o: %.c $(wildcard common/*.h broker/*.h worker/*.h tests/lib/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+$(BUILD)/hutch-tests: $(TEST_OBJ) $(LIB_OBJ)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS) -lcriterion
+
+# ---- set-up -------------------------------------------------------------
+deps:
+	@missing=$$(for p in $(DEB_DEPS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	fi
+
+fixtures: $(BUILD)/hutch
+	tests/fixtures/mkrootfs.sh $(BUILD)/rootfs
+	-tests/fixtures/mkdebian.sh
+
+# ---- the two commands of the README -------------------------------------
+demo: deps
+	$(MAKE) all
+	tests/fixtures/mkrootfs.sh $(BUILD)/rootfs
+	./hutch -D $(BUILD)/rootfs -M demo /bin/sh -c 'echo "hello from $$(hostname), pid $$$$ in a hutch container"; cat /etc/os-release | head -1; ls /dev'
+
+check: deps
+	$(MAKE) all $(BUILD)/hutch-tests
+	$(MAKE) fixtures
+	$(BUILD)/hutch-tests -j2 --timeout 300
+
+# Sanitizer build: everything under ASan+UBSan, same tests.
+check-asan: deps
+	$(MAKE) BUILD=build-asan OPT="-O1 -g" SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+		build-asan/hutch build-asan/hutch-tests
+	$(MAKE) BUILD=build-asan fixtures
+	ASAN_OPTIONS=detect_leaks=0 HUTCH_BIN=$(CURDIR)/build-asan/hutch build-asan/hutch-tests -j2 --timeout 300
+
+# libFuzzer targets, each run for FUZZ_SECONDS.
+FUZZ_SECONDS ?= 30
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(FUZZ_SRC))
+build-fuzz/%: tests/fuzz/%.c $(COMMON_SRC) $(BROKER_SRC) $(WORKER_SRC)
+	@mkdir -p build-fuzz
+	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -DHUTCH_FUZZING -DHUTCH_WORKER_UID=$(HUTCH_WORKER_UID) \
+		-fsanitize=fuzzer,address,undefined -o $@ $< $(COMMON_SRC) $(BROKER_SRC) $(WORKER_SRC) $(LIBS)
+fuzz: deps $(FUZZ_BIN)
+	@for f in $(FUZZ_BIN); do echo "== $$f"; mkdir -p build-fuzz/corpus-$$(basename $$f); \
+		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 build-fuzz/corpus-$$(basename $$f) \
+		2>&1 | tail -4 || exit 1; done
+
+install: all
+	install -D -m 0755 $(BUILD)/hutch $(DESTDIR)$(PREFIX)/bin/hutch
+	install -D -m 0644 man/hutch.1 $(DESTDIR)$(PREFIX)/share/man/man1/hutch.1
+
+clean:
+	rm -rf build build-asan build-fuzz hutch
+
+.PHONY: all deps fixtures demo check check-asan fuzz install clean

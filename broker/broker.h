@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The privileged side. Two processes run this code:
+ *  - the monitor (hutch's own pid): opens the root and the files the worker
+ *    must parse, creates the cgroup, clones the container init, supervises;
+ *  - the container init: executes mount requests inside the new namespaces,
+ *    pivots, and finally becomes the payload.
+ * Neither parses text. Every request is a typed, length-checked record.
+ */
+#ifndef HUTCH_BROKER_H
+#define HUTCH_BROKER_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "../common/proto.h"
+#include "permit.h"
+
+/* Entry point for hutch's original process; returns hutch's exit status. */
+int broker_main(int sock, pid_t worker);
+
+struct container_args {
+	int sock;          /* to the worker */
+	int root_fd;       /* O_PATH fd of the root directory, host mount namespace */
+	char root_path[HUTCH_PATH_MAX]; /* what it was opened from */
+	int status_fd;     /* write end: one byte 'E' right before execve */
+	bool has_cgroup;   /* the monitor made a v2 cgroup for us */
+	struct hutch_create create;
+	struct permit_state permits;
+};
+
+_Noreturn void container_main(struct container_args *a);
+
+/* mounts.c: each returns 0 or -errno and logs nothing; *what names the step. */
+int mount_root(int root_fd, const char *root_path, int *new_root, const char **what);
+int mount_api(int root, enum hutch_api_fs kind, const char **what);
+int console_open(int root, const struct hutch_open_console *c, int *master, int *slave,
+		 const char **what);
+int pivot_to(int root, const char **what);
+
+/* cgroup.c: the container's own cgroup in the v2 hierarchy. */
+struct cgroup {
+	int fd;         /* O_DIRECTORY fd, -1 when there is no v2 hierarchy */
+	char path[256];
+};
+int cgroup_create(const char *machine, struct cgroup *cg);
+void cgroup_remove(struct cgroup *cg);
+
+/* sandbox.c: the broker's own seccomp filters. */
+int sandbox_broker_base(void);
+int sandbox_monitor(void);
+
+#endif

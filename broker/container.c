@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The container init, cloned by the monitor into new mount, PID, UTS and IPC
+ * namespaces (and a cgroup namespace it makes itself, once it sits in its
+ * own cgroup). It executes the worker's setup requests one by one, then
+ * becomes the payload (or, with --as-pid2, a stub init with the payload as
+ * its only child). Any violation or failure ends it, and with it every
+ * mount it made: they live only in this mount namespace.
+ */
+#include "broker.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../common/util.h"
+
+struct init_state {
+	struct container_args *a;
+	int root;  /* the container's root mount, until pivot */
+	int slave; /* console pty peer, -1 without console */
+	bool pivoted;
+};
+
+static _Noreturn void fail(struct init_state *s, const char *why)
+{
+	log_error("broker: refusing worker request: %s", why);
+	_exit(1);
+}
+
+/* A failed step is reported to the worker, which adds context, then fatal. */
+static _Noreturn void step_failed(struct init_state *s, int err, const char *what)
+{
+	hutch_send_reply(s->a->sock, err, what, NULL, 0);
+	_exit(1);
+}
+
+static const char *const init_paths[] = {
+	"/usr/lib/systemd/systemd",
+	"/lib/systemd/systemd",
+	"/sbin/init",
+};
+
+static int exec_payload(const struct hutch_exec *e, char **argv, char **envp)
+{
+	extern char **environ;
+	environ = envp; /* execvpe searches the payload's own PATH */
+	if (e->flags & HUTCH_EXEC_SEARCH_INIT) {
+		for (size_t i = 0; i < ARRAY_SIZE(init_paths); i++) {
+			argv[0] = (char *)init_paths[i];
+			execve(init_paths[i], argv, envp);
+		}
+		return -ENOENT;
+	}
+	execvpe(argv[0], argv, envp);
+	int r = -errno;
+	if (r == -ENOENT && (e->flags & HUTCH_EXEC_SHELL_FALLBACK)) {
+		argv[0] = (char *)"/bin/sh";
+		execve("/bin/sh", argv, envp);
+	}
+	return r;
+}
+
+/* Credentials, session, stdio, cwd: everything but the exec itself. */
+static int become_payload(struct init_state *s, const struct hutch_exec *e, const char **what)
+{
+	*what = "session";
+	if (setsid() < 0)
+		return -errno;
+	if (e->flags & HUTCH_EXEC_CONSOLE) {
+		if (ioctl(s->slave, TIOCSCTTY, 0) < 0)
+			return -errno;
+		for (int fd = 0; fd < 3; fd++)
+			if (dup2(s->slave, fd) < 0)
+				return -errno;
+	}
+	if (s->slave > 2)
+		close(s->slave);
+	gid_t groups[HUTCH_MAX_GROUPS];
+	for (uint32_t i = 0; i < e->ngroups; i++)
+		groups[i] = e->groups[i];
+	*what = "credentials";
+	if (setgroups(e->ngroups, groups) < 0 || setresgid(e->gid, e->gid, e->gid) < 0 ||
+	    setresuid(e->uid, e->uid, e->uid) < 0)
+		return -errno;
+	*what = "chdir";
+	if (chdir(e->cwd) < 0)
+		return -errno;
+	/* Set after the uid change, which clears it. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	*what = "exec";
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	return 0;
+}
+
+/* PID 1 for --as-pid2: reap everything, forward signals to the payload. */
+static _Noreturn void stub_init(pid_t payload)
+{
+	sigset_t all;
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	close_range(0, ~0U, 0);
+	prctl(PR_SET_NAME, "hutch-init");
+	for (;;) {
+		siginfo_t si;
+		int sig = sigwaitinfo(&all, &si);
+		if (sig < 0)
+			continue;
+		if (sig != SIGCHLD) {
+			kill(payload, sig);
+			continue;
+		}
+		for (;;) {
+			int ws;
+			pid_t p = waitpid(-1, &ws, WNOHANG);
+			if (p <= 0)
+				break;
+			if (p == payload)
+				_exit(WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws));
+		}
+	}
+}
+
+static _Noreturn void handle_exec(struct init_state *s, const struct hutch_exec *e)
+{
+	if ((e->flags & HUTCH_EXEC_CONSOLE) && s->slave < 0)
+		fail(s, "console requested but none opened");
+	char **argv = calloc(e->argc + 1, sizeof *argv);
+	char **envp = calloc(e->envc + 1, sizeof *envp);
+	if (!argv || !envp)
+		step_failed(s, -ENOMEM, "exec");
+	hutch_exec_unpack(e, argv, envp);
+
+	/* Tell the monitor the payload starts now: status lines and exit codes
+	 * from here on are the payload's. */
+	if (write(s->a->status_fd, "E", 1) != 1)
+		_exit(1);
+	if (e->flags & HUTCH_EXEC_AS_PID2) {
+		pid_t pid = fork();
+		if (pid < 0)
+			step_failed(s, -errno, "fork");
+		if (pid > 0)
+			stub_init(pid);
+	}
+	const char *what = NULL;
+	int r = become_payload(s, e, &what);
+	if (r == 0)
+		r = exec_payload(e, argv, envp);
+	hutch_send_reply(s->a->sock, r, what, NULL, 0);
+	_exit(strcmp(what, "exec") ? 1 : r == -ENOENT ? 127 : 126);
+}
+
+static void handle(struct init_state *s, const struct hutch_msg *m)
+{
+	const char *what = NULL;
+	int r, master = -1;
+	switch ((enum hutch_msg_type)m->hdr.type) {
+	case HUTCH_MSG_MOUNT_API:
+		if (m->u.mount_api.kind == HUTCH_API_CGROUP && !s->a->has_cgroup) {
+			r = 0; /* no cgroup of our own: never show the host's tree */
+			break;
+		}
+		r = mount_api(s->root, m->u.mount_api.kind, &what);
+		break;
+	case HUTCH_MSG_OPEN_CONSOLE:
+		r = console_open(s->root, &m->u.open_console, &master, &s->slave, &what);
+		if (r == 0) {
+			r = hutch_send_reply(s->a->sock, 0, NULL, &master, 1);
+			close(master);
+			if (r < 0)
+				_exit(1);
+			return;
+		}
+		break;
+	case HUTCH_MSG_PIVOT:
+		r = pivot_to(s->root, &what);
+		if (r == 0) {
+			close(s->a->root_fd);
+			s->pivoted = true;
+		}
+		break;
+	case HUTCH_MSG_EXEC:
+		handle_exec(s, &m->u.exec);
+	case HUTCH_MSG_OPEN_ROOT:
+	case HUTCH_MSG_OPEN_FILE:
+	case HUTCH_MSG_CREATE:
+	case HUTCH_MSG_REPLY:
+	case HUTCH_MSG_NONE:
+	case HUTCH_MSG_TYPE_MAX:
+	default:
+		fail(s, "request not executed by the container init");
+	}
+	if (r < 0)
+		step_failed(s, r, what);
+	if (hutch_send_reply(s->a->sock, 0, NULL, NULL, 0) < 0)
+		_exit(1);
+}
+
+_Noreturn void container_main(struct container_args *a)
+{
+	struct init_state s = {.a = a, .root = -1, .slave = -1};
+	const char *what = NULL;
+	/* If the monitor dies, so does the container, and with it every mount. */
+	/* (getppid() is 0 here: the monitor is outside our PID namespace.) */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		_exit(1);
+	prctl(PR_SET_NAME, "hutch-init");
+	if (a->has_cgroup && unshare(CLONE_NEWCGROUP) < 0)
+		step_failed(&s, -errno, "cgroup namespace");
+	if (sethostname(a->create.hostname, strlen(a->create.hostname)) < 0)
+		step_failed(&s, -errno, "hostname");
+	int r = mount_root(a->root_fd, a->root_path, &s.root, &what);
+	if (r < 0)
+		step_failed(&s, r, what);
+	if (hutch_send_reply(a->sock, 0, NULL, NULL, 0) < 0) /* CREATE done */
+		_exit(1);
+
+	struct hutch_msg *m = calloc(1, sizeof *m);
+	if (!m)
+		_exit(1);
+	for (;;) {
+		const char *why = NULL;
+		r = hutch_recv(a->sock, m, &why);
+		if (r == 0)
+			_exit(1); /* worker gone before EXEC: nothing to run */
+		if (r < 0)
+			fail(&s, why ? why : "receive failed");
+		if (permit_check(&a->permits, m, &why) < 0)
+			fail(&s, why);
+		permit_commit(&a->permits, m);
+		handle(&s, m);
+	}
+}

@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The monitor: hutch's original, privileged process. Before the container
+ * exists it answers OPEN_ROOT, OPEN_FILE and CREATE; after CREATE it hands
+ * the worker socket to the container init and only supervises: signals in,
+ * exit status out, cgroup removed on every path.
+ */
+#include "broker.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../common/util.h"
+
+#include <linux/openat2.h>
+
+struct monitor {
+	int sock;
+	pid_t worker;
+	int worker_pidfd;
+	int root_fd;
+	char root_path[HUTCH_PATH_MAX];
+	struct permit_state permits;
+};
+
+static const char *const root_files[HUTCH_FILE_MAX] = {
+	[HUTCH_FILE_OS_RELEASE_ETC] = "etc/os-release",
+	[HUTCH_FILE_OS_RELEASE_USR] = "usr/lib/os-release",
+	[HUTCH_FILE_PASSWD] = "etc/passwd",
+	[HUTCH_FILE_GROUP] = "etc/group",
+};
+
+static int handle_open_root(struct monitor *m, const struct hutch_open_root *r)
+{
+	if (geteuid() != 0)
+		return -EPERM;
+	_cleanup_close_ int fd = open(r->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	struct stat st, host_root;
+	if (fstat(fd, &st) < 0 || stat("/", &host_root) < 0)
+		return -errno;
+	/* The host's own root as a writable container root: never. */
+	if (st.st_dev == host_root.st_dev && st.st_ino == host_root.st_ino)
+		return -EBUSY;
+	m->root_fd = steal_fd(fd);
+	strcpy(m->root_path, r->path);
+	return 0;
+}
+
+/*
+ * A regular file inside the root, resolved in the root: a symlink in the
+ * image cannot point us at a host file, and a device node or FIFO planted
+ * where /etc/passwd should be is never opened (O_PATH first, then checked).
+ */
+static int handle_open_file(struct monitor *m, const struct hutch_open_file *f, int *out)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_CLOEXEC,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	_cleanup_close_ int path_fd =
+		(int)syscall(SYS_openat2, m->root_fd, root_files[f->which], &how, sizeof how);
+	if (path_fd < 0)
+		return -errno;
+	struct stat st;
+	if (fstat(path_fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EBADFD;
+	char proc_path[64];
+	snprintf(proc_path, sizeof proc_path, "/proc/self/fd/%d", path_fd);
+	int fd = open(proc_path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	*out = fd;
+	return 0;
+}
+
+static int exit_status_of(const siginfo_t *si, bool boot)
+{
+	if (si->si_code == CLD_EXITED)
+		return si->si_status;
+	/* nspawn's mapping: reboot(2) in a PID namespace kills its init with
+	 * SIGINT for poweroff/halt and SIGHUP for reboot. */
+	if (boot && si->si_status == SIGINT)
+		return 0;
+	if (boot && si->si_status == SIGHUP)
+		return 133;
+	return 128 + si->si_status;
+}
+
+static void report_exit(const struct hutch_create *c, const siginfo_t *si, int status)
+{
+	bool boot = c->flags & HUTCH_CREATE_BOOT;
+	if (si->si_code == CLD_EXITED || (boot && (status == 0 || status == 133))) {
+		if (status == 0)
+			log_info("Container %s exited successfully.", c->machine);
+		else if (status == 133 && boot)
+			log_info("Container %s is being rebooted.", c->machine);
+		else
+			log_info("Container %s failed with error code %d.", c->machine, status);
+	} else {
+		log_info("Container %s terminated by signal %s.", c->machine,
+			 sigabbrev_np(si->si_status) ? sigabbrev_np(si->si_status) : "?");
+	}
+}
+
+static int open_signalfd(void)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+static int wait_worker(struct monitor *m)
+{
+	siginfo_t si = {0};
+	while (waitid(P_PIDFD, (id_t)m->worker_pidfd, &si, WEXITED) < 0 && errno == EINTR)
+		;
+	m->worker = 0;
+	return si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
+}
+
+/* Runs after CREATE: the container init owns the worker socket now. */
+static int supervise(struct monitor *m, int pidfd, int status_fd, const struct hutch_create *c)
+{
+	_cleanup_close_ int sfd = open_signalfd();
+	if (sfd < 0) {
+		log_error("signalfd: %m");
+		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+	}
+	bool execed = false, container_done = false;
+	siginfo_t csi = {0};
+	int status = 1;
+	while (!container_done) {
+		struct pollfd p[4] = {
+			{.fd = pidfd, .events = POLLIN},
+			{.fd = sfd, .events = POLLIN},
+			{.fd = m->worker ? m->worker_pidfd : -1, .events = POLLIN},
+			{.fd = status_fd, .events = POLLIN},
+		};
+		if (poll(p, 4, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+		}
+		if (p[3].revents) {
+			char b = 0;
+			if (read(status_fd, &b, 1) == 1 && b == 'E')
+				execed = true;
+			close(status_fd);
+			status_fd = -1;
+		}
+		if (p[1].revents & POLLIN) {
+			struct signalfd_siginfo ssi;
+			while (read(sfd, &ssi, sizeof ssi) == sizeof ssi)
+				syscall(SYS_pidfd_send_signal, pidfd, (int)c->kill_signal, NULL, 0);
+		}
+		if (p[2].revents) {
+			int ws = wait_worker(m);
+			/* The worker only leaves early in pipe mode, with 0. Anything else
+			 * means the console relay is gone or the user asked to kill. */
+			if (ws != 0)
+				syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+		}
+		if (p[0].revents) {
+			if (waitid(P_PIDFD, (id_t)pidfd, &csi, WEXITED) == 0)
+				container_done = true;
+		}
+	}
+	if (status_fd >= 0) {
+		char b = 0;
+		if (read(status_fd, &b, 1) == 1 && b == 'E')
+			execed = true;
+		close(status_fd);
+	}
+	if (m->worker)
+		wait_worker(m); /* drains the console: exits on EIO from the pty */
+	if (execed) {
+		status = exit_status_of(&csi, c->flags & HUTCH_CREATE_BOOT);
+		report_exit(c, &csi, status);
+	}
+	return status;
+}
+
+static int clone_container(struct container_args *a, struct cgroup *cg, int *pidfd)
+{
+	struct clone_args ca = {
+		.flags = CLONE_PIDFD | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC,
+		.pidfd = (uint64_t)(uintptr_t)pidfd,
+		.exit_signal = SIGCHLD,
+	};
+	if (cg->fd >= 0) {
+		ca.flags |= CLONE_INTO_CGROUP;
+		ca.cgroup = (uint64_t)cg->fd;
+	}
+	long pid = syscall(SYS_clone3, &ca, sizeof ca);
+	if (pid < 0)
+		return -errno;
+	if (pid == 0)
+		container_main(a); /* never returns */
+	return 0;
+}
+
+static int handle_create(struct monitor *m, const struct hutch_msg *msg)
+{
+	const struct hutch_create *c = &msg->u.create;
+	if (!name_is_valid(c->machine) || !name_is_valid(c->hostname)) {
+		log_error("broker: invalid machine or host name");
+		return 1;
+	}
+	log_quiet = c->flags & HUTCH_CREATE_QUIET;
+	struct cgroup cg;
+	int r = cgroup_create(c->machine, &cg);
+	if (r < 0 && r != -ENOENT) {
+		hutch_send_reply(m->sock, r, NULL, NULL, 0);
+		return 1;
+	}
+	int status_pipe[2];
+	if (pipe2(status_pipe, O_CLOEXEC) < 0) {
+		hutch_send_reply(m->sock, -errno, NULL, NULL, 0);
+		cgroup_remove(&cg);
+		return 1;
+	}
+	struct container_args a = {
+		.sock = m->sock,
+		.root_fd = m->root_fd,
+		.status_fd = status_pipe[1],
+		.has_cgroup = cg.fd >= 0,
+		.create = *c,
+		.permits = m->permits,
+	};
+	strcpy(a.root_path, m->root_path);
+	int pidfd = -1;
+	r = clone_container(&a, &cg, &pidfd);
+	close(status_pipe[1]);
+	if (r < 0) {
+		close(status_pipe[0]);
+		hutch_send_reply(m->sock, r, NULL, NULL, 0);
+		cgroup_remove(&cg);
+		return 1;
+	}
+	/* From here on only the container init talks to the worker. */
+	close(m->sock);
+	m->sock = -1;
+	close(m->root_fd);
+	m->root_fd = -1;
+	if (cg.fd >= 0) {
+		close(cg.fd);
+		cg.fd = -2; /* removal still needed, by path */
+	}
+	if (sandbox_monitor() < 0)
+		log_error("broker: cannot confine the monitor: %m");
+	int status = supervise(m, pidfd, status_pipe[0], c);
+	close(pidfd);
+	cgroup_remove(&cg);
+	return status;
+}
+
+static _Noreturn void violation(struct monitor *m, const char *why)
+{
+	log_error("broker: refusing worker request: %s", why);
+	if (m->worker)
+		syscall(SYS_pidfd_send_signal, m->worker_pidfd, SIGKILL, NULL, 0);
+	_exit(1);
+}
+
+int broker_main(int sock, pid_t worker)
+{
+	struct monitor m = {.sock = sock, .worker = worker, .root_fd = -1};
+	m.worker_pidfd = (int)syscall(SYS_pidfd_open, worker, 0);
+	if (m.worker_pidfd < 0) {
+		log_error("pidfd_open: %m");
+		return 1;
+	}
+	permit_init(&m.permits);
+	if (sandbox_broker_base() < 0)
+		log_error("broker: cannot install its seccomp filter: %m");
+
+	struct hutch_msg *msg = calloc(1, sizeof *msg);
+	if (!msg)
+		return 1;
+	for (;;) {
+		const char *why = NULL;
+		int r = hutch_recv(m.sock, msg, &why);
+		if (r == 0) /* worker finished without a container (--help, errors) */
+			return wait_worker(&m);
+		if (r < 0)
+			violation(&m, why ? why : "receive failed");
+		if (permit_check(&m.permits, msg, &why) < 0)
+			violation(&m, why);
+		permit_commit(&m.permits, msg);
+		int fd = -1;
+		switch ((enum hutch_msg_type)msg->hdr.type) {
+		case HUTCH_MSG_OPEN_ROOT:
+			r = handle_open_root(&m, &msg->u.open_root);
+			hutch_send_reply(m.sock, r, NULL, NULL, 0);
+			break;
+		case HUTCH_MSG_OPEN_FILE:
+			r = handle_open_file(&m, &msg->u.open_file, &fd);
+			hutch_send_reply(m.sock, r, NULL, r < 0 ? NULL : &fd, r < 0 ? 0 : 1);
+			closep(&fd);
+			break;
+		case HUTCH_MSG_CREATE: {
+			int status = handle_create(&m, msg);
+			free(msg);
+			if (m.worker) {
+				if (status != 0 && m.sock >= 0) /* CREATE failed before clone */
+					close(m.sock);
+				wait_worker(&m);
+			}
+			return status;
+		}
+		case HUTCH_MSG_MOUNT_API:
+		case HUTCH_MSG_OPEN_CONSOLE:
+		case HUTCH_MSG_PIVOT:
+		case HUTCH_MSG_EXEC:
+		case HUTCH_MSG_REPLY:
+		case HUTCH_MSG_NONE:
+		case HUTCH_MSG_TYPE_MAX:
+			violation(&m, "request for the container init sent to the monitor");
+		}
+	}
+}

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "permit.h"
+
+#include <errno.h>
+#include <string.h>
+
+struct permit {
+	uint32_t phases; /* enum broker_phase bits in which the type is allowed */
+	uint32_t max;    /* how many times in the whole life of a container */
+};
+
+static const struct permit permits[HUTCH_MSG_TYPE_MAX] = {
+	[HUTCH_MSG_OPEN_ROOT] = {PHASE_PREPARE, 1},
+	[HUTCH_MSG_OPEN_FILE] = {PHASE_PREPARE, 16},
+	[HUTCH_MSG_CREATE] = {PHASE_PREPARE, 1},
+	[HUTCH_MSG_MOUNT_API] = {PHASE_SETUP, HUTCH_API_MAX - 1},
+	[HUTCH_MSG_OPEN_CONSOLE] = {PHASE_SETUP, 1},
+	[HUTCH_MSG_PIVOT] = {PHASE_SETUP, 1},
+	[HUTCH_MSG_EXEC] = {PHASE_PIVOTED, 1},
+	/* REPLY is never a request: no phase allows it. */
+};
+
+#define BIT(k) (1u << (k))
+/* The masks and read-only mounts are not optional: PIVOT needs them. */
+#define API_REQUIRED_FOR_PIVOT (BIT(HUTCH_API_PROC) | BIT(HUTCH_API_SYS) | BIT(HUTCH_API_DEV))
+
+void permit_init(struct permit_state *s)
+{
+	memset(s, 0, sizeof *s);
+	s->phase = PHASE_PREPARE;
+}
+
+static int deny(const char **why, const char *reason)
+{
+	*why = reason;
+	return -EPERM;
+}
+
+static int check_order(const struct permit_state *s, const struct hutch_msg *m,
+		       const char **why)
+{
+	switch (m->hdr.type) {
+	case HUTCH_MSG_OPEN_FILE:
+	case HUTCH_MSG_CREATE:
+		if (!s->count[HUTCH_MSG_OPEN_ROOT])
+			return deny(why, "no root opened yet");
+		return 0;
+	case HUTCH_MSG_MOUNT_API: {
+		uint32_t k = m->u.mount_api.kind;
+		if (s->api_done & BIT(k))
+			return deny(why, "API file system already mounted");
+		if (k == HUTCH_API_CGROUP && !(s->api_done & BIT(HUTCH_API_SYS)))
+			return deny(why, "cgroup before /sys");
+		return 0;
+	}
+	case HUTCH_MSG_OPEN_CONSOLE:
+		if (!(s->api_done & BIT(HUTCH_API_DEV)))
+			return deny(why, "console before /dev");
+		return 0;
+	case HUTCH_MSG_PIVOT:
+		if ((s->api_done & API_REQUIRED_FOR_PIVOT) != API_REQUIRED_FOR_PIVOT)
+			return deny(why, "pivot before /proc, /sys and /dev are set up");
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+int permit_check(const struct permit_state *s, const struct hutch_msg *m, const char **why)
+{
+	uint32_t t = m->hdr.type;
+	if (t == HUTCH_MSG_NONE || t >= HUTCH_MSG_TYPE_MAX)
+		return deny(why, "unknown message type");
+	const struct permit *p = &permits[t];
+	if (!(p->phases & s->phase))
+		return deny(why, "request not allowed in this phase");
+	if (s->count[t] >= p->max)
+		return deny(why, "request repeated too often");
+	return check_order(s, m, why);
+}
+
+void permit_commit(struct permit_state *s, const struct hutch_msg *m)
+{
+	uint32_t t = m->hdr.type;
+	s->count[t]++;
+	switch (t) {
+	case HUTCH_MSG_MOUNT_API:
+		s->api_done |= BIT(m->u.mount_api.kind);
+		break;
+	case HUTCH_MSG_CREATE:
+		s->phase = PHASE_SETUP;
+		break;
+	case HUTCH_MSG_PIVOT:
+		s->phase = PHASE_PIVOTED;
+		break;
+	case HUTCH_MSG_EXEC:
+		s->phase = PHASE_DONE;
+		break;
+	default:
+		break;
+	}
+}

@@ -1,0 +1,361 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Encoder/decoder for common/proto.h. Knows shapes, not phases. */
+#include "proto.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+struct msg_shape {
+	const char *name;
+	size_t body;
+	unsigned fds;       /* fds the record itself carries */
+	unsigned reply_fds; /* fds a successful REPLY to this request carries */
+};
+
+static const struct msg_shape shapes[HUTCH_MSG_TYPE_MAX] = {
+	[HUTCH_MSG_OPEN_ROOT] = {"OPEN_ROOT", sizeof(struct hutch_open_root), 0, 0},
+	[HUTCH_MSG_OPEN_FILE] = {"OPEN_FILE", sizeof(struct hutch_open_file), 0, 1},
+	[HUTCH_MSG_CREATE] = {"CREATE", sizeof(struct hutch_create), 0, 0},
+	[HUTCH_MSG_MOUNT_API] = {"MOUNT_API", sizeof(struct hutch_mount_api), 0, 0},
+	[HUTCH_MSG_OPEN_CONSOLE] = {"OPEN_CONSOLE", sizeof(struct hutch_open_console), 0, 1},
+	[HUTCH_MSG_PIVOT] = {"PIVOT", sizeof(struct hutch_pivot), 0, 0},
+	[HUTCH_MSG_EXEC] = {"EXEC", sizeof(struct hutch_exec), 0, 0},
+	[HUTCH_MSG_REPLY] = {"REPLY", sizeof(struct hutch_reply), 0, 0},
+};
+
+static const struct msg_shape *shape(uint32_t type)
+{
+	if (type == HUTCH_MSG_NONE || type >= HUTCH_MSG_TYPE_MAX)
+		return NULL;
+	return &shapes[type];
+}
+
+size_t hutch_body_size(uint32_t type)
+{
+	const struct msg_shape *s = shape(type);
+	return s ? s->body : 0;
+}
+
+unsigned hutch_msg_fds(uint32_t type)
+{
+	const struct msg_shape *s = shape(type);
+	return s ? s->fds : 0;
+}
+
+unsigned hutch_reply_fds(uint32_t request_type)
+{
+	const struct msg_shape *s = shape(request_type);
+	return s ? s->reply_fds : 0;
+}
+
+const char *hutch_msg_name(uint32_t type)
+{
+	const struct msg_shape *s = shape(type);
+	return s ? s->name : "UNKNOWN";
+}
+
+int hutch_check_string(const char *s, size_t size, int allow_empty)
+{
+	const char *nul = memchr(s, '\0', size);
+	if (!nul)
+		return -EBADMSG;
+	if (!allow_empty && nul == s)
+		return -EBADMSG;
+	for (const char *p = nul; p < s + size; p++)
+		if (*p)
+			return -EBADMSG;
+	return 0;
+}
+
+static int all_zero(const void *p, size_t n)
+{
+	const unsigned char *c = p;
+	for (size_t i = 0; i < n; i++)
+		if (c[i])
+			return 0;
+	return 1;
+}
+
+#define FAIL(reason)          \
+	do {                  \
+		*why = (reason); \
+		return -EBADMSG; \
+	} while (0)
+
+static int check_exec(const struct hutch_exec *e, const char **why)
+{
+	if (e->flags & ~HUTCH_EXEC_FLAGS_ALL)
+		FAIL("unknown exec flags");
+	if (e->ngroups > HUTCH_MAX_GROUPS)
+		FAIL("too many groups");
+	if (!all_zero(e->groups + e->ngroups,
+		      sizeof(e->groups) - e->ngroups * sizeof(e->groups[0])))
+		FAIL("unused group slots not zero");
+	if (e->uid == (uint32_t)-1 || e->gid == (uint32_t)-1)
+		FAIL("invalid uid/gid");
+	if (hutch_check_string(e->cwd, sizeof e->cwd, 0) < 0 || e->cwd[0] != '/')
+		FAIL("bad cwd string");
+	if (e->argc < 1 || e->argc > 4096 || e->envc > 4096)
+		FAIL("bad argc/envc");
+	if (e->strings_len < 1 || e->strings_len > sizeof e->strings)
+		FAIL("bad strings_len");
+	if (e->strings[e->strings_len - 1] != '\0')
+		FAIL("strings not terminated");
+	if (!all_zero(e->strings + e->strings_len, sizeof e->strings - e->strings_len))
+		FAIL("bytes after strings");
+	uint32_t nuls = 0;
+	for (uint32_t i = 0; i < e->strings_len; i++)
+		nuls += e->strings[i] == '\0';
+	if (nuls != e->argc + e->envc)
+		FAIL("string count does not match argc+envc");
+	if (e->strings[0] == '\0')
+		FAIL("empty argv[0]");
+	return 0;
+}
+
+static int check_body(uint32_t type, const struct hutch_msg *m, const char **why)
+{
+	switch ((enum hutch_msg_type)type) {
+	case HUTCH_MSG_OPEN_ROOT:
+		if (hutch_check_string(m->u.open_root.path, HUTCH_PATH_MAX, 0) < 0)
+			FAIL("bad path string");
+		if (m->u.open_root.path[0] != '/')
+			FAIL("root path not absolute");
+		return 0;
+	case HUTCH_MSG_OPEN_FILE:
+		if (m->u.open_file.which < 1 || m->u.open_file.which >= HUTCH_FILE_MAX)
+			FAIL("unknown file");
+		return 0;
+	case HUTCH_MSG_CREATE: {
+		const struct hutch_create *c = &m->u.create;
+		if (c->flags & ~HUTCH_CREATE_FLAGS_ALL)
+			FAIL("unknown create flags");
+		if (c->kill_signal < 1 || c->kill_signal > 64 || c->kill_signal == SIGSTOP)
+			FAIL("bad kill signal");
+		if (hutch_check_string(c->machine, sizeof c->machine, 0) < 0 ||
+		    hutch_check_string(c->hostname, sizeof c->hostname, 0) < 0)
+			FAIL("bad name string");
+		if (!all_zero(c->pad, sizeof c->pad))
+			FAIL("padding not zero");
+		return 0;
+	}
+	case HUTCH_MSG_MOUNT_API:
+		if (m->u.mount_api.kind < 1 || m->u.mount_api.kind >= HUTCH_API_MAX)
+			FAIL("unknown api fs");
+		return 0;
+	case HUTCH_MSG_OPEN_CONSOLE:
+		return 0;
+	case HUTCH_MSG_PIVOT:
+		if (m->u.pivot.reserved)
+			FAIL("reserved not zero");
+		return 0;
+	case HUTCH_MSG_EXEC:
+		return check_exec(&m->u.exec, why);
+	case HUTCH_MSG_REPLY:
+		if (m->u.reply.error > 0 || m->u.reply.error < -4095 ||
+		    hutch_check_string(m->u.reply.what, HUTCH_WHAT_MAX, 1) < 0)
+			FAIL("bad reply");
+		return 0;
+	case HUTCH_MSG_NONE:
+	case HUTCH_MSG_TYPE_MAX:
+		break;
+	}
+	FAIL("unknown type");
+}
+
+int hutch_decode(const void *buf, size_t len, unsigned nfds, struct hutch_msg *out,
+		 const char **why)
+{
+	static const char *ignored;
+	if (!why)
+		why = &ignored;
+	if (len < sizeof(struct hutch_hdr))
+		FAIL("truncated header");
+	struct hutch_hdr h;
+	memcpy(&h, buf, sizeof h);
+	if (h.version != HUTCH_PROTO_VERSION)
+		FAIL("protocol version mismatch");
+	const struct msg_shape *s = shape(h.type);
+	if (!s)
+		FAIL("unknown message type");
+	if (h.flags)
+		FAIL("header flags not zero");
+	if (h.len != len || len != sizeof h + s->body)
+		FAIL("record length does not match its type");
+	/* A REPLY's fd count depends on the request; the caller checks it. */
+	if (h.type != HUTCH_MSG_REPLY && nfds != s->fds)
+		FAIL("undeclared or missing fds");
+	if (nfds > HUTCH_MAX_FDS)
+		FAIL("too many fds");
+	out->hdr = h;
+	memcpy(&out->u, (const char *)buf + sizeof h, s->body);
+	out->nfds = 0;
+	return check_body(h.type, out, why);
+}
+
+int hutch_exec_pack(struct hutch_exec *e, char *const argv[], char *const envp[])
+{
+	size_t off = 0;
+	e->argc = e->envc = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		char *const *v = pass == 0 ? argv : envp;
+		for (size_t i = 0; v && v[i]; i++) {
+			size_t n = strlen(v[i]) + 1;
+			if (n > sizeof e->strings - off)
+				return -E2BIG;
+			memcpy(e->strings + off, v[i], n);
+			off += n;
+			if (pass == 0)
+				e->argc++;
+			else
+				e->envc++;
+		}
+	}
+	if (e->argc == 0)
+		return -EINVAL;
+	e->strings_len = (uint32_t)off;
+	memset(e->strings + off, 0, sizeof e->strings - off);
+	return 0;
+}
+
+void hutch_exec_unpack(const struct hutch_exec *e, char **argv, char **envp)
+{
+	const char *p = e->strings;
+	for (uint32_t i = 0; i < e->argc; i++, p += strlen(p) + 1)
+		argv[i] = (char *)p;
+	argv[e->argc] = NULL;
+	for (uint32_t i = 0; i < e->envc; i++, p += strlen(p) + 1)
+		envp[i] = (char *)p;
+	envp[e->envc] = NULL;
+}
+
+int hutch_send(int sock, uint32_t type, const void *body, const int *fds, unsigned nfds)
+{
+	const struct msg_shape *s = shape(type);
+	if (!s || nfds > HUTCH_MAX_FDS)
+		return -EINVAL;
+	struct hutch_hdr h = {
+		.version = HUTCH_PROTO_VERSION,
+		.type = type,
+		.len = (uint32_t)(sizeof h + s->body),
+		.flags = 0,
+	};
+	struct iovec iov[2] = {
+		{.iov_base = &h, .iov_len = sizeof h},
+		{.iov_base = (void *)body, .iov_len = s->body},
+	};
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * HUTCH_MAX_FDS)];
+		struct cmsghdr align;
+	} ctl;
+	memset(&ctl, 0, sizeof ctl);
+	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2};
+	if (nfds) {
+		mh.msg_control = ctl.buf;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
+	}
+	for (;;) {
+		ssize_t n = sendmsg(sock, &mh, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		return (size_t)n == h.len ? 0 : -EMSGSIZE;
+	}
+}
+
+int hutch_send_reply(int sock, int error, const char *what, const int *fds, unsigned nfds)
+{
+	struct hutch_reply r = {.error = error};
+	if (what)
+		strncpy(r.what, what, sizeof r.what - 1);
+	return hutch_send(sock, HUTCH_MSG_REPLY, &r, fds, nfds);
+}
+
+/* Collect SCM_RIGHTS fds; any other control message is a violation. */
+static int take_fds(struct msghdr *mh, int *fds, unsigned *nfds)
+{
+	int bad = 0;
+	*nfds = 0;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) {
+			bad = 1;
+			continue;
+		}
+		size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < n; i++) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
+			if (*nfds < HUTCH_MAX_FDS)
+				fds[(*nfds)++] = fd;
+			else {
+				close(fd);
+				bad = 1;
+			}
+		}
+	}
+	return bad ? -EBADMSG : 0;
+}
+
+int hutch_recv(int sock, struct hutch_msg *out, const char **why)
+{
+	static const char *ignored;
+	if (!why)
+		why = &ignored;
+	/* One byte more than the largest record, so oversize shows as oversize. */
+	const size_t cap = HUTCH_MSG_MAX_RECORD + 1;
+	char *buf = malloc(cap);
+	if (!buf)
+		return -ENOMEM;
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * 8)];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = {.iov_base = buf, .iov_len = cap};
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+		.msg_controllen = sizeof ctl.buf,
+	};
+	ssize_t n;
+	do
+		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		int r = -errno;
+		free(buf);
+		*why = "recvmsg failed";
+		return r;
+	}
+	int fds[HUTCH_MAX_FDS];
+	unsigned nfds = 0;
+	int r = take_fds(&mh, fds, &nfds);
+	if (n == 0 && nfds == 0 && r == 0) {
+		free(buf);
+		return 0;
+	}
+	if (r < 0)
+		*why = "unexpected control message or too many fds";
+	else if (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
+		*why = "record or control data truncated";
+		r = -EBADMSG;
+	} else
+		r = hutch_decode(buf, (size_t)n, nfds, out, why);
+	free(buf);
+	if (r < 0) {
+		for (unsigned i = 0; i < nfds; i++)
+			close(fds[i]);
+		return r;
+	}
+	memcpy(out->fds, fds, sizeof(int) * nfds);
+	out->nfds = nfds;
+	return 1;
+}

@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The hutch wire protocol: the only thing broker/ and worker/ share.
+ *
+ * Rules (DESIGN.md §3):
+ *  - SOCK_SEQPACKET, one record = one message: a fixed header followed by
+ *    exactly one fixed-size body. A record whose length is not exactly
+ *    sizeof(header) + sizeof(body of its type) is refused.
+ *  - Strings live in fixed arrays: NUL-terminated within the array, and
+ *    every byte after the terminator is zero (so there is one encoding of a
+ *    value and no room for embedded NULs or smuggled bytes).
+ *  - fds travel only with the message types that declare them, in the
+ *    declared number, as SCM_RIGHTS; anything else is closed and fatal.
+ *  - Which request is allowed when is decided by the broker's permit table
+ *    (broker/permit.c); this header only says what a valid record looks like.
+ */
+#ifndef HUTCH_PROTO_H
+#define HUTCH_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define HUTCH_PROTO_VERSION 1u
+
+#define HUTCH_PATH_MAX 4096
+#define HUTCH_NAME_MAX 64             /* machine name, hostname: 64 chars + NUL */
+#define HUTCH_MAX_GROUPS 64
+#define HUTCH_EXEC_STRINGS_MAX 65536  /* argv + envp, NUL-separated */
+#define HUTCH_MAX_FDS 1               /* most fds any message may carry */
+
+struct hutch_hdr {
+	uint32_t version;
+	uint32_t type;
+	uint32_t len;   /* total record length, header included */
+	uint32_t flags; /* must be 0 */
+};
+
+enum hutch_msg_type {
+	HUTCH_MSG_NONE = 0,
+	/* worker -> broker requests */
+	HUTCH_MSG_OPEN_ROOT = 1,
+	HUTCH_MSG_OPEN_FILE,
+	HUTCH_MSG_CREATE,
+	HUTCH_MSG_MOUNT_API,
+	HUTCH_MSG_OPEN_CONSOLE,
+	HUTCH_MSG_PIVOT,
+	HUTCH_MSG_EXEC,
+	/* broker -> worker */
+	HUTCH_MSG_REPLY,
+	HUTCH_MSG_TYPE_MAX
+};
+
+/* OPEN_ROOT: the container's root directory on the host. */
+struct hutch_open_root {
+	char path[HUTCH_PATH_MAX];
+};
+
+/*
+ * OPEN_FILE: a read-only fd for one well-known file inside the container
+ * root, resolved with RESOLVE_IN_ROOT. An enum, not a path: the worker can
+ * ask for the files it must parse and nothing else. Reply carries 1 fd.
+ */
+enum hutch_root_file {
+	HUTCH_FILE_OS_RELEASE_ETC = 1, /* /etc/os-release */
+	HUTCH_FILE_OS_RELEASE_USR,     /* /usr/lib/os-release */
+	HUTCH_FILE_PASSWD,             /* /etc/passwd */
+	HUTCH_FILE_GROUP,              /* /etc/group */
+	HUTCH_FILE_MAX
+};
+
+struct hutch_open_file {
+	uint32_t which; /* enum hutch_root_file */
+};
+
+/* CREATE: make the container's namespaces and its init. */
+#define HUTCH_CREATE_BOOT  (1u << 0) /* boot mode: nspawn's exit mapping */
+#define HUTCH_CREATE_QUIET (1u << 1) /* no status lines from the broker */
+#define HUTCH_CREATE_FLAGS_ALL (HUTCH_CREATE_BOOT | HUTCH_CREATE_QUIET)
+
+struct hutch_create {
+	uint32_t flags;
+	uint32_t kill_signal; /* sent to PID 1 when hutch gets SIGTERM/SIGINT/SIGHUP */
+	uint8_t uuid[16];
+	char machine[HUTCH_NAME_MAX + 1];
+	char hostname[HUTCH_NAME_MAX + 1];
+	uint8_t pad[2]; /* must be 0 */
+};
+
+/* MOUNT_API: one of the kernel API file systems, each once. */
+enum hutch_api_fs {
+	HUTCH_API_PROC = 1, /* /proc, masks, read-only /proc/sys etc. */
+	HUTCH_API_SYS,      /* /sys read-only */
+	HUTCH_API_CGROUP,   /* the container's cgroup2 subtree at /sys/fs/cgroup */
+	HUTCH_API_DEV,      /* tmpfs /dev with the standard nodes, pts, shm */
+	HUTCH_API_RUN,      /* tmpfs /run with /run/host */
+	HUTCH_API_TMP,      /* tmpfs /tmp */
+	HUTCH_API_MAX
+};
+
+struct hutch_mount_api {
+	uint32_t kind; /* enum hutch_api_fs */
+};
+
+/* OPEN_CONSOLE: a pty from the container's devpts; reply carries the master. */
+struct hutch_open_console {
+	uint16_t rows, cols; /* initial window size, 0 = leave alone */
+};
+
+struct hutch_pivot {
+	uint32_t reserved; /* must be 0 */
+};
+
+/* EXEC: become the payload. On success the socket closes (CLOEXEC), no reply. */
+#define HUTCH_EXEC_AS_PID2       (1u << 0) /* stub init as PID 1 */
+#define HUTCH_EXEC_SEARCH_INIT   (1u << 1) /* try the init paths in turn (boot) */
+#define HUTCH_EXEC_SHELL_FALLBACK (1u << 2) /* argv[0] missing: try /bin/sh */
+#define HUTCH_EXEC_CONSOLE       (1u << 3) /* stdio on the console pty */
+#define HUTCH_EXEC_FLAGS_ALL                                                   \
+	(HUTCH_EXEC_AS_PID2 | HUTCH_EXEC_SEARCH_INIT | HUTCH_EXEC_SHELL_FALLBACK | \
+	 HUTCH_EXEC_CONSOLE)
+
+struct hutch_exec {
+	uint32_t flags;
+	uint32_t uid, gid;
+	uint32_t ngroups;
+	uint32_t groups[HUTCH_MAX_GROUPS];
+	char cwd[HUTCH_PATH_MAX];
+	uint32_t argc, envc;
+	uint32_t strings_len; /* bytes used in strings[], last one is NUL */
+	char strings[HUTCH_EXEC_STRINGS_MAX];
+};
+
+/*
+ * REPLY: 0 or -errno; carries the fds its request type declares on success.
+ * `what` names the step that failed ("/dev/console", "chdir"), may be empty.
+ */
+#define HUTCH_WHAT_MAX 64
+struct hutch_reply {
+	int32_t error;
+	char what[HUTCH_WHAT_MAX];
+};
+
+/* The worker's exit status when the user asked to kill the container (^]^]^]). */
+#define HUTCH_WORKER_EXIT_KILL 3
+
+/* One decoded record. Bodies are large, so this lives on the heap. */
+struct hutch_msg {
+	struct hutch_hdr hdr;
+	union {
+		struct hutch_open_root open_root;
+		struct hutch_open_file open_file;
+		struct hutch_create create;
+		struct hutch_mount_api mount_api;
+		struct hutch_open_console open_console;
+		struct hutch_pivot pivot;
+		struct hutch_exec exec;
+		struct hutch_reply reply;
+	} u;
+	int fds[HUTCH_MAX_FDS];
+	unsigned nfds;
+};
+
+#define HUTCH_MSG_MAX_RECORD (sizeof(struct hutch_hdr) + sizeof(struct hutch_exec))
+
+/* Body size for a type, 0 for an unknown type. */
+size_t hutch_body_size(uint32_t type);
+/* Number of fds a record of this type carries (requests and replies). */
+unsigned hutch_msg_fds(uint32_t type);
+/* Number of fds the REPLY to a successful request of this type carries. */
+unsigned hutch_reply_fds(uint32_t request_type);
+const char *hutch_msg_name(uint32_t type);
+
+/*
+ * Validate a received record: header, exact length, strings, enums, flags.
+ * `buf`/`len` is the raw record, `nfds` the number of SCM_RIGHTS fds that came
+ * with it. Fills `out` (fds are not touched). Returns 0 or -EBADMSG/-EPROTO
+ * with a static reason in *why.
+ */
+int hutch_decode(const void *buf, size_t len, unsigned nfds, struct hutch_msg *out,
+		 const char **why);
+
+/* Validate a fixed string field: terminated, no bytes after the NUL. */
+int hutch_check_string(const char *s, size_t size, int allow_empty);
+
+/*
+ * Pack argv/envp into an exec body. Returns 0 or -E2BIG.
+ * Unpack walks the validated strings area: argv then envp, NULL-terminated,
+ * pointers into `e` (no copies); vectors must hold argc+1 / envc+1 slots.
+ */
+int hutch_exec_pack(struct hutch_exec *e, char *const argv[], char *const envp[]);
+void hutch_exec_unpack(const struct hutch_exec *e, char **argv, char **envp);
+
+/* I/O on the socket. Send: exact record with `nfds` fds. */
+int hutch_send(int sock, uint32_t type, const void *body, const int *fds, unsigned nfds);
+/*
+ * Receive one record into `out` and validate it. Returns 1 on a message,
+ * 0 on EOF, -errno on failure (received fds are closed on any failure).
+ */
+int hutch_recv(int sock, struct hutch_msg *out, const char **why);
+int hutch_send_reply(int sock, int error, const char *what, const int *fds, unsigned nfds);
+
+#endif

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * hutch: split into the privileged broker (this process) and the
+ * unprivileged worker (a child) before a single argument is looked at.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "broker/broker.h"
+#include "common/util.h"
+#include "worker/worker.h"
+
+/* fds 0-2 must exist, or a later open() could land on them. */
+static int sanitize_fds(void)
+{
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0) {
+			int n = open("/dev/null", O_RDWR);
+			if (n != fd)
+				return -1;
+		}
+	/* Nothing the caller left open crosses into hutch (nspawn does the same). */
+	close_range(3, ~0U, 0);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (sanitize_fds() < 0)
+		return 1;
+	/* The monitor takes these through a signalfd; block before forking so
+	 * none is lost and the worker starts with them blocked too. */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		log_error("socketpair: %m");
+		return 1;
+	}
+	pid_t broker = getpid();
+	pid_t worker = fork();
+	if (worker < 0) {
+		log_error("fork: %m");
+		return 1;
+	}
+	if (worker == 0) {
+		close(sv[0]);
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != broker)
+			_exit(1);
+		sigprocmask(SIG_UNBLOCK, &set, NULL);
+		_exit(worker_main(sv[1], argc, argv));
+	}
+	close(sv[1]);
+	return broker_main(sv[0], worker);
+}

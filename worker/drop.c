@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The worker gives up everything before it reads a byte of user input:
+ * a uid the caller cannot ptrace or signal (never the caller's own unless the
+ * caller is root), no capabilities (bounding set included), no_new_privs,
+ * not dumpable, no inherited fds, and a seccomp allowlist that has no
+ * open(2): it reads files only through fds the broker hands it.
+ */
+#include "worker.h"
+
+#include <cap-ng.h>
+#include <errno.h>
+#include <grp.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "../common/util.h"
+#include "drop.h"
+
+static const char *const worker_allowed[] = {
+	/* the socket, the console relay, stdio */
+	"read", "write", "readv", "writev", "close", "sendmsg", "recvmsg", "poll", "ppoll",
+	"ioctl", "fcntl", "lseek", "fstat", "newfstatat", "statx", "pread64",
+	"signalfd4", "rt_sigprocmask", "rt_sigaction", "rt_sigreturn", "restart_syscall",
+	/* memory, time, identity */
+	"brk", "mmap", "munmap", "mremap", "madvise", "mprotect", "futex", "getrandom",
+	"clock_gettime", "clock_nanosleep", "nanosleep", "gettimeofday", "getpid", "gettid",
+	"getppid", "getuid", "geteuid", "getgid", "getegid", "getcwd", "sigaltstack",
+	"exit", "exit_group", "tgkill", "sched_yield", "uname",
+};
+
+static int install_filter(void)
+{
+	/* Anything else fails with ENOSYS: a compromised worker gets nothing. */
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(ENOSYS));
+	if (!ctx)
+		return -ENOMEM;
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(worker_allowed); i++) {
+		int nr = seccomp_syscall_resolve_name(worker_allowed[i]);
+		if (nr != __NR_SCMP_ERROR)
+			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+	}
+	/* libc may try to open locale or timezone files: say no politely. */
+	if (r == 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(openat), 0);
+	if (r == 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(open), 0);
+	if (r == 0)
+		r = seccomp_load(ctx);
+	seccomp_release(ctx);
+	return r;
+}
+
+int worker_drop_privileges(int sock)
+{
+	/* Only 0-2 and the broker socket stay. */
+	if (sock > 3)
+		close_range(3, (unsigned)sock - 1, 0);
+	close_range((unsigned)sock + 1, ~0U, 0);
+	if (geteuid() == 0) {
+		uid_t uid = HUTCH_WORKER_UID;
+		/* The bounding set first, while CAP_SETPCAP is still ours. */
+		capng_clear(CAPNG_SELECT_BOUNDS);
+		if (capng_apply(CAPNG_SELECT_BOUNDS) < 0)
+			return -EPERM;
+		if (setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 ||
+		    setresuid(uid, uid, uid) < 0)
+			return -errno;
+		uid_t r, e, s;
+		if (getresuid(&r, &e, &s) < 0 || r != uid || e != uid || s != uid)
+			return -EPERM;
+	}
+	capng_clear(CAPNG_SELECT_BOTH);
+	if (capng_apply(CAPNG_SELECT_CAPS) < 0)
+		return -EPERM;
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 ||
+	    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) /* after setresuid, which clears it */
+		return -errno;
+	if (getppid() == 1)
+		return -ESRCH; /* the broker is already gone */
+	return install_filter();
+}

@@ -1,0 +1,359 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The worker: drops privileges first, then parses the command line and the
+ * image's files, and drives the broker through the container's set-up with
+ * typed requests. It decides *what* the container looks like; the broker
+ * decides whether that is allowed and does it.
+ */
+#include "worker.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "../common/util.h"
+#include "console.h"
+#include "drop.h"
+#include "settings.h"
+#include "userdb.h"
+
+#define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define MAX_DB_FILE (4u << 20)
+
+struct client {
+	int sock;
+	struct hutch_msg *reply;
+	const struct settings *s;
+};
+
+/* Send one request, wait for its reply. Returns the broker's 0/-errno; a
+ * reply fd (if the request type declares one) lands in *fd. */
+static int call(struct client *c, uint32_t type, const void *body, int *fd)
+{
+	if (hutch_send(c->sock, type, body, NULL, 0) < 0) {
+		log_error("lost the broker: %m");
+		exit(1);
+	}
+	const char *why = NULL;
+	int r = hutch_recv(c->sock, c->reply, &why);
+	if (r == 0 && type == HUTCH_MSG_EXEC)
+		return 0; /* the socket closed on exec: the payload runs */
+	if (r <= 0 || c->reply->hdr.type != HUTCH_MSG_REPLY) {
+		log_error("broker ended the conversation (%s)", r < 0 ? why : "no reply");
+		exit(1);
+	}
+	unsigned want = c->reply->u.reply.error == 0 ? hutch_reply_fds(type) : 0;
+	if (c->reply->nfds != want) {
+		log_error("broker reply carries %u fds, expected %u", c->reply->nfds, want);
+		exit(1);
+	}
+	if (want && fd)
+		*fd = c->reply->fds[0];
+	else if (want)
+		close(c->reply->fds[0]);
+	return c->reply->u.reply.error;
+}
+
+static _Noreturn void step_error(struct client *c, const char *step, int err)
+{
+	const char *what = c->reply->u.reply.what;
+	errno = -err;
+	if (err == -ELOOP)
+		log_error("%s: %s in the container is a symlink; refusing to mount over it", step,
+			  what[0] ? what : "a mount target");
+	else
+		log_error("%s%s%s: %m", step, what[0] ? " " : "", what);
+	exit(1);
+}
+
+/* Read one of the image's well-known files through the broker. */
+static int read_root_file(struct client *c, enum hutch_root_file which, char **buf, size_t *len)
+{
+	struct hutch_open_file f = {.which = which};
+	int fd = -1;
+	int r = call(c, HUTCH_MSG_OPEN_FILE, &f, &fd);
+	if (r < 0)
+		return r;
+	r = read_fd_bounded(fd, MAX_DB_FILE, buf, len);
+	close(fd);
+	return r;
+}
+
+static void check_os_tree(struct client *c)
+{
+	char *buf = NULL;
+	size_t len;
+	if (read_root_file(c, HUTCH_FILE_OS_RELEASE_ETC, &buf, &len) < 0 &&
+	    read_root_file(c, HUTCH_FILE_OS_RELEASE_USR, &buf, &len) < 0) {
+		log_error("Directory %s doesn't look like an OS root directory (os-release file is "
+			  "missing). Refusing.",
+			  c->s->directory);
+		exit(1);
+	}
+	free(buf);
+}
+
+struct identity {
+	struct userdb_user user;
+	gid_t groups[HUTCH_MAX_GROUPS];
+	int ngroups;
+};
+
+static void resolve_user(struct client *c, struct identity *id)
+{
+	const char *spec = c->s->user[0] ? c->s->user : "root";
+	char *passwd = NULL, *group = NULL;
+	size_t plen = 0, glen = 0;
+	int r = read_root_file(c, HUTCH_FILE_PASSWD, &passwd, &plen);
+	if (r < 0 && r != -ENOENT && r != -EBADFD) {
+		errno = -r;
+		log_error("cannot read the container's /etc/passwd: %m");
+		exit(1);
+	}
+	r = userdb_find_user(passwd ? passwd : "", plen, spec, &id->user);
+	if (r < 0 && !c->s->user[0]) { /* no -u and no root entry: nspawn's defaults */
+		id->user = (struct userdb_user){.uid = 0, .gid = 0};
+		strcpy(id->user.name, "root");
+		strcpy(id->user.home, "/root");
+		strcpy(id->user.shell, "/bin/sh");
+		r = 0;
+	}
+	if (r < 0) {
+		log_error("user '%s' %s", spec,
+			  r == -ENOENT ? "not found in the container's /etc/passwd"
+				       : "is not a valid user name or UID");
+		exit(1);
+	}
+	if (read_root_file(c, HUTCH_FILE_GROUP, &group, &glen) < 0)
+		glen = 0;
+	id->ngroups = userdb_groups(group ? group : "", glen, id->user.name, id->user.gid,
+				    id->groups, HUTCH_MAX_GROUPS);
+	if (id->ngroups < 0) {
+		log_error("user '%s' is in more than %d groups in the container's /etc/group", spec,
+			  HUTCH_MAX_GROUPS);
+		exit(1);
+	}
+	free(passwd);
+	free(group);
+}
+
+static void create(struct client *c)
+{
+	struct hutch_create cr = {
+		.flags = (c->s->start_mode == START_BOOT ? HUTCH_CREATE_BOOT : 0) |
+			 (c->s->quiet ? HUTCH_CREATE_QUIET : 0),
+		.kill_signal = (uint32_t)c->s->kill_signal,
+	};
+	memcpy(cr.uuid, c->s->uuid, 16);
+	strcpy(cr.machine, c->s->machine);
+	strcpy(cr.hostname, c->s->hostname);
+	int r = call(c, HUTCH_MSG_CREATE, &cr, NULL);
+	if (r == -EADDRINUSE) {
+		log_error("machine '%s' is already running; pick another name with -M",
+			  c->s->machine);
+		exit(1);
+	}
+	if (r < 0)
+		step_error(c, "creating the container:", r);
+}
+
+static void mount_api_filesystems(struct client *c)
+{
+	static const enum hutch_api_fs order[] = {HUTCH_API_PROC, HUTCH_API_SYS, HUTCH_API_CGROUP,
+						  HUTCH_API_DEV,  HUTCH_API_RUN, HUTCH_API_TMP};
+	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
+		struct hutch_mount_api m = {.kind = order[i]};
+		int r = call(c, HUTCH_MSG_MOUNT_API, &m, NULL);
+		if (r < 0)
+			step_error(c, "setting up", r);
+	}
+}
+
+static bool console_is_pty(enum console_mode m)
+{
+	return m == CONSOLE_INTERACTIVE || m == CONSOLE_READ_ONLY || m == CONSOLE_PASSIVE;
+}
+
+static int open_console(struct client *c)
+{
+	struct hutch_open_console oc = {0};
+	struct winsize ws;
+	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 || ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0) {
+		oc.rows = ws.ws_row;
+		oc.cols = ws.ws_col;
+	}
+	int master = -1;
+	int r = call(c, HUTCH_MSG_OPEN_CONSOLE, &oc, &master);
+	if (r < 0)
+		step_error(c, "setting up the console", r);
+	return master;
+}
+
+/* Environment of PID 1, nspawn's set plus -E (later values win). */
+static size_t build_env(const struct settings *s, const struct identity *id, char **env,
+			char store[][HUTCH_PATH_MAX + 16], size_t max)
+{
+	size_t n = 0, k = 0;
+	char uuid[37];
+	format_uuid(s->uuid, uuid);
+	env[n++] = (char *)DEFAULT_PATH;
+	env[n++] = (char *)"container=hutch";
+	snprintf(store[k], sizeof store[k], "container_uuid=%s", uuid);
+	env[n++] = store[k++];
+	snprintf(store[k], sizeof store[k], "HOME=%s", id->user.home);
+	env[n++] = store[k++];
+	snprintf(store[k], sizeof store[k], "USER=%s", id->user.name);
+	env[n++] = store[k++];
+	snprintf(store[k], sizeof store[k], "LOGNAME=%s", id->user.name);
+	env[n++] = store[k++];
+	snprintf(store[k], sizeof store[k], "SHELL=%s", id->user.shell);
+	env[n++] = store[k++];
+	if (console_is_pty(s->console)) {
+		const char *term = getenv("TERM");
+		snprintf(store[k], sizeof store[k], "TERM=%s",
+			 term && *term && strlen(term) < 64 ? term : "vt220");
+		env[n++] = store[k++];
+	}
+	for (unsigned i = 0; i < s->n_env && n < max - 1; i++) {
+		size_t name_len = (size_t)(strchr(s->env[i], '=') - s->env[i]) + 1;
+		size_t j;
+		for (j = 0; j < n; j++)
+			if (strncmp(env[j], s->env[i], name_len) == 0)
+				break;
+		env[j] = s->env[i];
+		if (j == n)
+			n++;
+	}
+	env[n] = NULL;
+	return n;
+}
+
+static void exec_payload(struct client *c, const struct identity *id)
+{
+	const struct settings *s = c->s;
+	struct hutch_exec *e = calloc(1, sizeof *e);
+	if (!e)
+		exit(1);
+	e->uid = id->user.uid;
+	e->gid = id->user.gid;
+	e->ngroups = (uint32_t)id->ngroups;
+	for (int i = 0; i < id->ngroups; i++)
+		e->groups[i] = id->groups[i];
+	/* nspawn: --chdir, else the user's home for -u, else /. */
+	const char *cwd = s->chdir[0] ? s->chdir : s->user[0] ? id->user.home : "/";
+	if (strlen(cwd) >= sizeof e->cwd) {
+		log_error("working directory '%.64s...' is too long", cwd);
+		exit(1);
+	}
+	strcpy(e->cwd, cwd);
+	if (s->start_mode == START_PID2)
+		e->flags |= HUTCH_EXEC_AS_PID2;
+	if (console_is_pty(s->console))
+		e->flags |= HUTCH_EXEC_CONSOLE;
+
+	char *shell_argv[] = {(char *)id->user.shell, NULL};
+	char *init_argv[HUTCH_EXEC_STRINGS_MAX / 2];
+	char **argv = s->command;
+	if (s->start_mode == START_BOOT) {
+		e->flags |= HUTCH_EXEC_SEARCH_INIT;
+		size_t n = 0;
+		init_argv[n++] = (char *)"/sbin/init";
+		for (char **a = s->command; *a && n < ARRAY_SIZE(init_argv) - 1; a++)
+			init_argv[n++] = *a;
+		init_argv[n] = NULL;
+		argv = init_argv;
+	} else if (!argv[0]) {
+		e->flags |= HUTCH_EXEC_SHELL_FALLBACK;
+		argv = shell_argv;
+	}
+	static char *env[SETTINGS_MAX_ENV + 16];
+	static char store[8][HUTCH_PATH_MAX + 16];
+	build_env(s, id, env, store, ARRAY_SIZE(env));
+	if (hutch_exec_pack(e, argv, env) < 0) {
+		log_error("command line and environment are too long (at most %d bytes)",
+			  HUTCH_EXEC_STRINGS_MAX);
+		exit(1);
+	}
+	int r = call(c, HUTCH_MSG_EXEC, e, NULL);
+	if (r < 0) {
+		const char *what = c->reply->u.reply.what;
+		errno = -r;
+		if (!strcmp(what, "chdir"))
+			log_error("cannot change to directory %s in the container: %m", cwd);
+		else if (!strcmp(what, "exec"))
+			log_error("failed to execute %s in the container: %m",
+				  s->start_mode == START_BOOT ? "an init system" : argv[0]);
+		else
+			log_error("starting the payload (%s): %m", what);
+		exit(1);
+	}
+	free(e);
+}
+
+int worker_main(int sock, int argc, char **argv)
+{
+	int r = worker_drop_privileges(sock);
+	if (r < 0) {
+		errno = -r;
+		log_error("worker: cannot drop privileges: %m");
+		return 1;
+	}
+	/* The monitor handles SIGTERM/SIGINT/SIGHUP; we go when it says so. */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+
+	static struct settings s;
+	switch (cli_parse(argc, argv, &s)) {
+	case CLI_EXIT_OK:
+		fflush(stdout);
+		return 0;
+	case CLI_ERROR:
+		return 1;
+	case CLI_RUN:
+		break;
+	}
+	if (settings_finish(&s, isatty(STDIN_FILENO), isatty(STDOUT_FILENO)) < 0)
+		return 1;
+
+	struct client c = {.sock = sock, .reply = calloc(1, sizeof(struct hutch_msg)), .s = &s};
+	if (!c.reply)
+		return 1;
+	struct hutch_open_root root = {0};
+	snprintf(root.path, sizeof root.path, "%s", s.directory);
+	r = call(&c, HUTCH_MSG_OPEN_ROOT, &root, NULL);
+	if (r < 0) {
+		errno = -r;
+		if (r == -EPERM)
+			log_error("starting a container needs root privileges; run hutch as root");
+		else if (r == -EBUSY)
+			log_error("refusing to use the host's root directory %s as container root",
+				  s.directory);
+		else
+			log_error("cannot open root directory %s: %m", s.directory);
+		return 1;
+	}
+	check_os_tree(&c);
+	struct identity id;
+	resolve_user(&c, &id);
+
+	log_info("Spawning container %s on %s.", s.machine, s.directory);
+	if (s.console == CONSOLE_INTERACTIVE)
+		log_info("Press ^] three times within 1s to kill container.");
+	create(&c);
+	mount_api_filesystems(&c);
+	int master = console_is_pty(s.console) ? open_console(&c) : -1;
+	r = call(&c, HUTCH_MSG_PIVOT, &(struct hutch_pivot){0}, NULL);
+	if (r < 0)
+		step_error(&c, "switching to the container root", r);
+	exec_payload(&c, &id);
+	close(sock);
+	if (master < 0)
+		return 0;
+	return console_relay(master, s.console) ? HUTCH_WORKER_EXIT_KILL : 0;
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Everything the user asked for, in one place. Each value remembers where it
+ * came from, so precedence and trust (command line vs. .nspawn files, later)
+ * are decided in one place, not at every use.
+ */
+#ifndef HUTCH_WORKER_SETTINGS_H
+#define HUTCH_WORKER_SETTINGS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../common/proto.h"
+
+enum origin {
+	ORIGIN_DEFAULT = 0,
+	ORIGIN_CMDLINE,
+	ORIGIN_TRUSTED_FILE,   /* /etc/systemd/nspawn, /run/systemd/nspawn */
+	ORIGIN_UNTRUSTED_FILE, /* next to the image: never privileged settings */
+};
+
+enum console_mode {
+	CONSOLE_INTERACTIVE = 1,
+	CONSOLE_READ_ONLY,
+	CONSOLE_PASSIVE,
+	CONSOLE_PIPE,
+	CONSOLE_AUTOPIPE,
+};
+
+enum start_mode {
+	START_PID1 = 0, /* the command is PID 1 */
+	START_PID2,     /* --as-pid2: stub init + command */
+	START_BOOT,     /* --boot: search for init */
+};
+
+#define SETTINGS_MAX_ENV 256
+
+struct settings {
+	char directory[HUTCH_PATH_MAX];
+	char machine[HUTCH_NAME_MAX + 1];
+	char hostname[HUTCH_NAME_MAX + 1];
+	char user[257];
+	char chdir[HUTCH_PATH_MAX];
+	uint8_t uuid[16];
+	int kill_signal;
+	enum start_mode start_mode;
+	enum console_mode console;
+	bool quiet;
+	char *env[SETTINGS_MAX_ENV]; /* "NAME=VALUE", pointers into argv */
+	unsigned n_env;
+	char **command; /* NULL-terminated, points into argv; may be empty */
+
+	/* Where each value came from (enum origin). */
+	struct {
+		uint8_t directory, machine, hostname, user, chdir, uuid, kill_signal,
+			start_mode, console, quiet, env;
+	} origin;
+};
+
+enum cli_result {
+	CLI_RUN = 0,  /* start a container */
+	CLI_EXIT_OK,  /* --help / --version printed */
+	CLI_ERROR,    /* message printed, exit 1 */
+};
+
+/* Parse argv into `s`. Prints help/version/errors itself. */
+enum cli_result cli_parse(int argc, char **argv, struct settings *s);
+/* Fill what the command line left open: console, machine name, uuid, ... */
+int settings_finish(struct settings *s, bool stdin_tty, bool stdout_tty);
+
+int parse_signal(const char *s);
+int parse_uuid(const char *s, uint8_t out[16]);
+void format_uuid(const uint8_t u[16], char out[37]);
+
+#endif
