@@ -85,7 +85,7 @@ build-fuzz/%: tests/fuzz/%.c $(COMMON_SRC) $(BROKER_SRC) $(WORKER_SRC)
 		-fsanitize=fuzzer,address,undefined -o $@ $< $(COMMON_SRC) $(BROKER_SRC) $(WORKER_SRC) $(LIBS)
 fuzz: deps $(FUZZ_BIN)
 	@for f in $(FUZZ_BIN); do echo "== $$f"; mkdir -p build-fuzz/corpus-$$(basename $$f); \
-		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 build-fuzz/corpus-$$(basename $$f) \
+		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=70000 -print_final_stats=1 build-fuzz/corpus-$$(basename $$f) \
 		2>&1 | tail -4 || exit 1; done
 
 install: all

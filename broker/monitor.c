@@ -189,8 +189,11 @@ static int supervise(struct monitor *m, int pidfd, int status_fd, const struct h
 			execed = true;
 		close(status_fd);
 	}
-	if (m->worker)
-		wait_worker(m); /* drains the console: exits on EIO from the pty */
+	/* The worker drains the console and leaves once told the container is gone. */
+	if (m->worker) {
+		syscall(SYS_pidfd_send_signal, m->worker_pidfd, SIGUSR1, NULL, 0);
+		wait_worker(m);
+	}
 	if (execed) {
 		status = exit_status_of(&csi, c->flags & HUTCH_CREATE_BOOT);
 		report_exit(c, &csi, status);

@@ -47,6 +47,8 @@ static int check_order(const struct permit_state *s, const struct hutch_msg *m,
 		return 0;
 	case HUTCH_MSG_MOUNT_API: {
 		uint32_t k = m->u.mount_api.kind;
+		if (k < 1 || k >= HUTCH_API_MAX)
+			return deny(why, "unknown API file system");
 		if (s->api_done & BIT(k))
 			return deny(why, "API file system already mounted");
 		if (k == HUTCH_API_CGROUP && !(s->api_done & BIT(HUTCH_API_SYS)))
@@ -82,6 +84,8 @@ int permit_check(const struct permit_state *s, const struct hutch_msg *m, const 
 void permit_commit(struct permit_state *s, const struct hutch_msg *m)
 {
 	uint32_t t = m->hdr.type;
+	if (t == HUTCH_MSG_NONE || t >= HUTCH_MSG_TYPE_MAX)
+		return; /* permit_check refused it already */
 	s->count[t]++;
 	switch (t) {
 	case HUTCH_MSG_MOUNT_API:

@@ -18,7 +18,7 @@
 
 static const char *const base_denied[] = {
 	"kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module",
-	"open_by_handle_at", "name_to_handle_at", "io_uring_setup", "io_uring_enter",
+	"open_by_handle_at", "io_uring_setup", "io_uring_enter",
 	"io_uring_register", "userfaultfd", "perf_event_open", "bpf", "add_key",
 	"request_key", "keyctl", "swapon", "swapoff", "acct", "lookup_dcookie", "uselib",
 	"iopl", "ioperm", "syslog", "settimeofday", "clock_settime", "clock_adjtime",

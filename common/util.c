@@ -7,7 +7,7 @@
 
 bool log_quiet;
 
-static void vlog(const char *fmt, va_list ap)
+__attribute__((format(printf, 1, 0))) static void vlog(const char *fmt, va_list ap)
 {
 	char line[1024];
 	int n = snprintf(line, sizeof line, "hutch: ");

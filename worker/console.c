@@ -74,8 +74,25 @@ static void copy_window_size(int from, int to)
 		(void)ioctl(to, TIOCSWINSZ, &ws);
 }
 
+/* Read what is left in the master without blocking, then stop. */
+static void drain(int master, bool forward)
+{
+	char buf[4096];
+	ssize_t n;
+	while ((n = read(master, buf, sizeof buf)) > 0)
+		if (forward && write_full(STDOUT_FILENO, buf, (size_t)n) < 0)
+			forward = false;
+}
+
 int console_relay(int master, enum console_mode mode)
 {
+	/*
+	 * Hold a peer of our own: systemd hangs up /dev/console while it boots,
+	 * and without another open slave the master would read EIO then, which
+	 * is indistinguishable from the container being gone. The monitor tells
+	 * us when it really is gone, with SIGUSR1.
+	 */
+	_cleanup_close_ int peer = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	bool forward_input = mode == CONSOLE_INTERACTIVE;
 	bool forward_output = mode != CONSOLE_PASSIVE;
 	struct termios saved;
@@ -85,11 +102,12 @@ int console_relay(int master, enum console_mode mode)
 		cfmakeraw(&t);
 		tcsetattr(STDIN_FILENO, TCSANOW, &t);
 	}
-	sigset_t winch;
-	sigemptyset(&winch);
-	sigaddset(&winch, SIGWINCH);
-	sigprocmask(SIG_BLOCK, &winch, NULL);
-	_cleanup_close_ int sfd = signalfd(-1, &winch, SFD_CLOEXEC | SFD_NONBLOCK);
+	sigset_t sigs;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGWINCH);
+	sigaddset(&sigs, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
+	_cleanup_close_ int sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
 	fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
 
 	static struct buffer in, out;
@@ -114,8 +132,15 @@ int console_relay(int master, enum console_mode mode)
 		}
 		if (p[4].revents & POLLIN) {
 			struct signalfd_siginfo si;
+			bool gone = false;
 			while (read(sfd, &si, sizeof si) == sizeof si)
-				;
+				gone |= si.ssi_signo == SIGUSR1;
+			if (gone) {
+				if (out.len && forward_output && !out_dead)
+					(void)write_full(STDOUT_FILENO, out.data, out.len);
+				drain(master, forward_output && !out_dead);
+				break;
+			}
 			copy_window_size(STDIN_FILENO, master);
 		}
 		if (p[0].revents) {
@@ -126,7 +151,7 @@ int console_relay(int master, enum console_mode mode)
 				break;
 			}
 		}
-		if (p[1].revents) /* EIO once every slave fd is closed: container gone */
+		if (p[1].revents) /* EIO only if our own peer failed to open */
 			buf_fill(&out, master, &out_eof);
 		if (p[2].revents && !buf_flush(&in, master))
 			in.len = 0;

@@ -307,6 +307,7 @@ int worker_main(int sock, int argc, char **argv)
 	signal(SIGTERM, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
+	/* SIGUSR1 stays blocked: the console relay reads it from a signalfd. */
 
 	static struct settings s;
 	switch (cli_parse(argc, argv, &s)) {
