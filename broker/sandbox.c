@@ -41,7 +41,11 @@ int sandbox_broker_base(void)
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	if (!ctx)
 		return -ENOMEM;
-	int r = add_arches(ctx);
+	/* Inherited by the payload: no_new_privs would break its setuid
+	 * binaries (su, ping) for no gain here; as root we need not set it. */
+	int r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+	if (r == 0)
+		r = add_arches(ctx);
 	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(base_denied); i++) {
 		int nr = seccomp_syscall_resolve_name(base_denied[i]);
 		if (nr == __NR_SCMP_ERROR)
