@@ -112,7 +112,7 @@ static void report_exit(const struct hutch_create *c, const siginfo_t *si, int s
 		else
 			log_info("Container %s failed with error code %d.", c->machine, status);
 	} else {
-		log_info("Container %s terminated by signal %s.", c->machine,
+		log_info("Container %s terminated by signal SIG%s.", c->machine,
 			 sigabbrev_np(si->si_status) ? sigabbrev_np(si->si_status) : "?");
 	}
 }
