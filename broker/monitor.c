@@ -267,8 +267,11 @@ static int handle_create(struct monitor *m, const struct hutch_msg *msg)
 		close(cg.fd);
 		cg.fd = -2; /* removal still needed, by path */
 	}
-	if (sandbox_monitor() < 0)
+	if ((r = sandbox_monitor()) < 0) {
+		errno = -r;
 		log_error("broker: cannot confine the monitor: %m");
+		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+	}
 	int status = supervise(m, pidfd, status_pipe[0], c);
 	close(pidfd);
 	cgroup_remove(&cg);
@@ -292,15 +295,20 @@ int broker_main(int sock, pid_t worker)
 		return 1;
 	}
 	permit_init(&m.permits);
-	if (sandbox_broker_base() < 0)
+	int r = sandbox_broker_base();
+	if (r < 0) {
+		errno = -r;
 		log_error("broker: cannot install its seccomp filter: %m");
+		syscall(SYS_pidfd_send_signal, m.worker_pidfd, SIGKILL, NULL, 0);
+		return 1;
+	}
 
 	struct hutch_msg *msg = calloc(1, sizeof *msg);
 	if (!msg)
 		return 1;
 	for (;;) {
 		const char *why = NULL;
-		int r = hutch_recv(m.sock, msg, &why);
+		r = hutch_recv(m.sock, msg, &why);
 		if (r == 0) /* worker finished without a container (--help, errors) */
 			return wait_worker(&m);
 		if (r < 0)

@@ -13,6 +13,7 @@
 #include <grp.h>
 #include <seccomp.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -22,7 +23,7 @@
 static const char *const worker_allowed[] = {
 	/* the socket, the console relay, stdio */
 	"read", "write", "readv", "writev", "close", "sendmsg", "recvmsg", "poll", "ppoll",
-	"ioctl", "fcntl", "lseek", "fstat", "newfstatat", "statx", "pread64",
+	"fcntl", "lseek", "fstat", "newfstatat", "statx", "pread64",
 	"signalfd4", "rt_sigprocmask", "rt_sigaction", "rt_sigreturn", "restart_syscall",
 	/* memory, time, identity */
 	"brk", "mmap", "munmap", "mremap", "madvise", "mprotect", "futex", "getrandom",
@@ -43,6 +44,16 @@ static int install_filter(void)
 		if (nr != __NR_SCMP_ERROR)
 			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
 	}
+	/*
+	 * ioctl only for the terminal requests the relay needs: never TIOCSTI
+	 * or TIOCLINUX into the caller's terminal. The kernel takes the request
+	 * as 32 bits, so compare only those (a set high half is no way around).
+	 */
+	static const unsigned long ioctls[] = {TCGETS, TCSETS, TCSETSW, TCSETSF, TIOCGWINSZ,
+					       TIOCSWINSZ, TIOCGPTPEER};
+	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(ioctls); i++)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+				     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, ioctls[i]));
 	/* libc may try to open locale or timezone files: say no politely. */
 	if (r == 0)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(openat), 0);
