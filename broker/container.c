@@ -133,7 +133,7 @@ static int become_payload(struct init_state *s, const struct hutch_exec *e, cons
 	    setresuid(e->uid, e->uid, e->uid) < 0)
 		return -errno;
 	*what = "chdir";
-	if (chdir(e->cwd) < 0)
+	if (chdir(e->cwd) < 0 && (!(e->flags & HUTCH_EXEC_CWD_FALLBACK) || chdir("/") < 0))
 		return -errno;
 	/* Set after the uid change, which clears it. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);

@@ -115,9 +115,10 @@ struct hutch_pivot {
 #define HUTCH_EXEC_SEARCH_INIT   (1u << 1) /* try the init paths in turn (boot) */
 #define HUTCH_EXEC_SHELL_FALLBACK (1u << 2) /* argv[0] missing: try /bin/sh */
 #define HUTCH_EXEC_CONSOLE       (1u << 3) /* stdio on the console pty */
+#define HUTCH_EXEC_CWD_FALLBACK  (1u << 4) /* cwd is a home dir: "/" if missing */
 #define HUTCH_EXEC_FLAGS_ALL                                                   \
 	(HUTCH_EXEC_AS_PID2 | HUTCH_EXEC_SEARCH_INIT | HUTCH_EXEC_SHELL_FALLBACK | \
-	 HUTCH_EXEC_CONSOLE)
+	 HUTCH_EXEC_CONSOLE | HUTCH_EXEC_CWD_FALLBACK)
 
 struct hutch_exec {
 	uint32_t flags;

@@ -245,6 +245,8 @@ static void exec_payload(struct client *c, const struct identity *id)
 		e->groups[i] = id->groups[i];
 	/* nspawn: --chdir, else the user's home for -u, else /. */
 	const char *cwd = s->chdir[0] ? s->chdir : s->user[0] ? id->user.home : "/";
+	if (!s->chdir[0] && s->user[0])
+		e->flags |= HUTCH_EXEC_CWD_FALLBACK; /* like login(1): no home, then / */
 	if (strlen(cwd) >= sizeof e->cwd) {
 		log_error("working directory '%.64s...' is too long", cwd);
 		exit(1);
