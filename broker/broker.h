@@ -38,6 +38,10 @@ int console_open(int root, const struct hutch_open_console *c, int *master, int 
 		 const char **what);
 int pivot_to(int root, const char **what);
 
+/* payload.c: caps, credentials, cwd, no_new_privs, seccomp; *what names a failure. */
+int payload_credentials(const struct hutch_exec *e, const struct hutch_seccomp *filter,
+			const char **what);
+
 /* cgroup.c: the container's own cgroup in the v2 hierarchy. */
 struct cgroup {
 	int fd;         /* O_DIRECTORY fd, -1 when there is no v2 hierarchy */

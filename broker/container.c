@@ -9,8 +9,6 @@
  */
 #include "broker.h"
 
-#include <cap-ng.h>
-#include <linux/capability.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -32,6 +30,7 @@ struct init_state {
 	struct container_args *a;
 	int root;  /* the container's root mount, until pivot */
 	int slave; /* console pty peer, -1 without console */
+	struct hutch_seccomp *filter; /* the payload's, loaded last; NULL = none */
 	bool pivoted;
 };
 
@@ -74,38 +73,6 @@ static int exec_payload(const struct hutch_exec *e, char **argv, char **envp)
 	return r;
 }
 
-/*
- * systemd-nspawn's default capability set, less CAP_AUDIT_* (DESIGN.md §4:
- * never) and CAP_MKNOD (no device cgroup yet to make it harmless).
- */
-static int bound_capabilities(void)
-{
-	capng_clear(CAPNG_SELECT_BOTH);
-	if (capng_updatev(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET,
-			  CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER, CAP_FSETID,
-			  CAP_IPC_OWNER, CAP_KILL, CAP_LEASE, CAP_LINUX_IMMUTABLE,
-			  CAP_NET_BIND_SERVICE, CAP_NET_BROADCAST, CAP_NET_RAW, CAP_SETGID,
-			  CAP_SETFCAP, CAP_SETPCAP, CAP_SETUID, CAP_SYS_ADMIN, CAP_SYS_CHROOT,
-			  CAP_SYS_NICE, CAP_SYS_PTRACE, CAP_SYS_TTY_CONFIG, CAP_SYS_RESOURCE,
-			  CAP_SYS_BOOT, -1) < 0)
-		return -EINVAL;
-	if (capng_apply(CAPNG_SELECT_BOUNDS) < 0)
-		return -EPERM;
-	/* An empty inheritable set, so nothing the caller had crosses an exec.
-	 * (capset directly with pid 0: libcap-ng's capset from PID 1 of the new
-	 * namespace fails with EPERM on this kernel; we only need this one bit.) */
-	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
-	struct __user_cap_data_struct d[2];
-	if (syscall(SYS_capget, &h, d) < 0)
-		return -errno;
-	d[0].inheritable = d[1].inheritable = 0;
-	if (syscall(SYS_capset, &h, d) < 0)
-		return -errno;
-	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
-		return -errno;
-	return 0;
-}
-
 /* Credentials, session, stdio, cwd: everything but the exec itself. */
 static int become_payload(struct init_state *s, const struct hutch_exec *e, const char **what)
 {
@@ -121,27 +88,7 @@ static int become_payload(struct init_state *s, const struct hutch_exec *e, cons
 	}
 	if (s->slave > 2)
 		close(s->slave);
-	gid_t groups[HUTCH_MAX_GROUPS];
-	for (uint32_t i = 0; i < e->ngroups; i++)
-		groups[i] = e->groups[i];
-	*what = "capabilities";
-	int r = bound_capabilities();
-	if (r < 0)
-		return r;
-	*what = "credentials";
-	if (setgroups(e->ngroups, groups) < 0 || setresgid(e->gid, e->gid, e->gid) < 0 ||
-	    setresuid(e->uid, e->uid, e->uid) < 0)
-		return -errno;
-	*what = "chdir";
-	if (chdir(e->cwd) < 0 && (!(e->flags & HUTCH_EXEC_CWD_FALLBACK) || chdir("/") < 0))
-		return -errno;
-	/* Set after the uid change, which clears it. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	*what = "exec";
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	return 0;
+	return payload_credentials(e, s->filter, what);
 }
 
 /* PID 1 for --as-pid2: reap everything, forward signals to the payload. */
@@ -229,6 +176,13 @@ static void handle(struct init_state *s, const struct hutch_msg *m)
 			close(s->a->root_fd);
 			s->pivoted = true;
 		}
+		break;
+	case HUTCH_MSG_SECCOMP:
+		s->filter = malloc(sizeof *s->filter);
+		if (!s->filter)
+			_exit(1);
+		*s->filter = m->u.seccomp;
+		r = 0;
 		break;
 	case HUTCH_MSG_EXEC:
 		handle_exec(s, &m->u.exec);

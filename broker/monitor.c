@@ -341,6 +341,7 @@ int broker_main(int sock, pid_t worker)
 		case HUTCH_MSG_OPEN_CONSOLE:
 		case HUTCH_MSG_PIVOT:
 		case HUTCH_MSG_EXEC:
+		case HUTCH_MSG_SECCOMP:
 		case HUTCH_MSG_REPLY:
 		case HUTCH_MSG_NONE:
 		case HUTCH_MSG_TYPE_MAX:

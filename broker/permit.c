@@ -17,6 +17,7 @@ static const struct permit permits[HUTCH_MSG_TYPE_MAX] = {
 	[HUTCH_MSG_OPEN_CONSOLE] = {PHASE_SETUP, 1},
 	[HUTCH_MSG_PIVOT] = {PHASE_SETUP, 1},
 	[HUTCH_MSG_EXEC] = {PHASE_PIVOTED, 1},
+	[HUTCH_MSG_SECCOMP] = {PHASE_SETUP | PHASE_PIVOTED, 1},
 	/* REPLY is never a request: no phase allows it. */
 };
 

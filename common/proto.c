@@ -24,6 +24,7 @@ static const struct msg_shape shapes[HUTCH_MSG_TYPE_MAX] = {
 	[HUTCH_MSG_OPEN_CONSOLE] = {"OPEN_CONSOLE", sizeof(struct hutch_open_console), 0, 1},
 	[HUTCH_MSG_PIVOT] = {"PIVOT", sizeof(struct hutch_pivot), 0, 0},
 	[HUTCH_MSG_EXEC] = {"EXEC", sizeof(struct hutch_exec), 0, 0},
+	[HUTCH_MSG_SECCOMP] = {"SECCOMP", sizeof(struct hutch_seccomp), 0, 0},
 	[HUTCH_MSG_REPLY] = {"REPLY", sizeof(struct hutch_reply), 0, 0},
 };
 
@@ -97,6 +98,10 @@ static int check_exec(const struct hutch_exec *e, const char **why)
 		FAIL("unused group slots not zero");
 	if (e->uid == (uint32_t)-1 || e->gid == (uint32_t)-1)
 		FAIL("invalid uid/gid");
+	if (e->no_new_privs > 1)
+		FAIL("bad no_new_privs");
+	if (e->cap_ambient & ~e->cap_bounding)
+		FAIL("ambient capabilities outside the bounding set");
 	if (hutch_check_string(e->cwd, sizeof e->cwd, 0) < 0 || e->cwd[0] != '/')
 		FAIL("bad cwd string");
 	if (e->argc < 1 || e->argc > 4096 || e->envc > 4096)
@@ -141,6 +146,12 @@ static int check_body(uint32_t type, const struct hutch_msg *m, const char **why
 			FAIL("bad name string");
 		if (!all_zero(c->pad, sizeof c->pad))
 			FAIL("padding not zero");
+		if (c->userns >= HUTCH_USERNS_MAX || c->ownership >= HUTCH_OWNERSHIP_MAX)
+			FAIL("unknown user namespace mode");
+		if (c->userns == HUTCH_USERNS_FIXED ? c->uid_count == 0 ||
+							  c->uid_base > UINT32_MAX - c->uid_count
+						    : c->uid_base || c->uid_count)
+			FAIL("bad uid range");
 		return 0;
 	}
 	case HUTCH_MSG_MOUNT_API:
@@ -155,6 +166,15 @@ static int check_body(uint32_t type, const struct hutch_msg *m, const char **why
 		return 0;
 	case HUTCH_MSG_EXEC:
 		return check_exec(&m->u.exec, why);
+	case HUTCH_MSG_SECCOMP: {
+		const struct hutch_seccomp *f = &m->u.seccomp;
+		if (f->ninsns < 1 || f->ninsns > HUTCH_BPF_MAX_INSNS || f->reserved)
+			FAIL("bad filter length");
+		if (!all_zero(f->insns + f->ninsns,
+			      sizeof f->insns - f->ninsns * sizeof f->insns[0]))
+			FAIL("bytes after the filter");
+		return 0;
+	}
 	case HUTCH_MSG_REPLY:
 		if (m->u.reply.error > 0 || m->u.reply.error < -4095 ||
 		    hutch_check_string(m->u.reply.what, HUTCH_WHAT_MAX, 1) < 0)

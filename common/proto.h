@@ -45,6 +45,7 @@ enum hutch_msg_type {
 	HUTCH_MSG_OPEN_CONSOLE,
 	HUTCH_MSG_PIVOT,
 	HUTCH_MSG_EXEC,
+	HUTCH_MSG_SECCOMP,
 	/* broker -> worker */
 	HUTCH_MSG_REPLY,
 	HUTCH_MSG_TYPE_MAX
@@ -77,9 +78,30 @@ struct hutch_open_file {
 #define HUTCH_CREATE_QUIET (1u << 1) /* no status lines from the broker */
 #define HUTCH_CREATE_FLAGS_ALL (HUTCH_CREATE_BOOT | HUTCH_CREATE_QUIET)
 
+/* --private-users= */
+enum hutch_userns {
+	HUTCH_USERNS_NO = 0,   /* host ids */
+	HUTCH_USERNS_PICK,     /* broker picks a free 65536 range (root owner's if free) */
+	HUTCH_USERNS_FROM_ROOT,/* "yes": the range the root directory's owner starts */
+	HUTCH_USERNS_FIXED,    /* uid_base/uid_count as given ("identity" is 0:65536) */
+	HUTCH_USERNS_MAX
+};
+
+/* --private-users-ownership= */
+enum hutch_ownership {
+	HUTCH_OWNERSHIP_AUTO = 0, /* idmapped root if the file system can, else chown */
+	HUTCH_OWNERSHIP_OFF,
+	HUTCH_OWNERSHIP_CHOWN,
+	HUTCH_OWNERSHIP_MAP,
+	HUTCH_OWNERSHIP_MAX
+};
+
 struct hutch_create {
 	uint32_t flags;
 	uint32_t kill_signal; /* sent to PID 1 when hutch gets SIGTERM/SIGINT/SIGHUP */
+	uint32_t userns;      /* enum hutch_userns */
+	uint32_t ownership;   /* enum hutch_ownership */
+	uint32_t uid_base, uid_count; /* HUTCH_USERNS_FIXED only, else 0 */
 	uint8_t uuid[16];
 	char machine[HUTCH_NAME_MAX + 1];
 	char hostname[HUTCH_NAME_MAX + 1];
@@ -122,6 +144,9 @@ struct hutch_pivot {
 
 struct hutch_exec {
 	uint32_t flags;
+	uint32_t no_new_privs;  /* 0 or 1 */
+	uint64_t cap_bounding;  /* bit per capability; the broker caps it at its ceiling */
+	uint64_t cap_ambient;   /* subset of cap_bounding */
 	uint32_t uid, gid;
 	uint32_t ngroups;
 	uint32_t groups[HUTCH_MAX_GROUPS];
@@ -129,6 +154,23 @@ struct hutch_exec {
 	uint32_t argc, envc;
 	uint32_t strings_len; /* bytes used in strings[], last one is NUL */
 	char strings[HUTCH_EXEC_STRINGS_MAX];
+};
+
+/*
+ * SECCOMP: the payload's filter, compiled by the worker (libseccomp, every
+ * ABI the host runs), loaded by the broker last thing before execve. It
+ * stacks on the broker's own base filter, so it can only take more away.
+ */
+#define HUTCH_BPF_MAX_INSNS 4096 /* BPF_MAXINSNS */
+struct hutch_bpf_insn {
+	uint16_t code;
+	uint8_t jt, jf;
+	uint32_t k;
+};
+struct hutch_seccomp {
+	uint32_t ninsns; /* 1..HUTCH_BPF_MAX_INSNS; the rest of insns[] zero */
+	uint32_t reserved;
+	struct hutch_bpf_insn insns[HUTCH_BPF_MAX_INSNS];
 };
 
 /*
@@ -155,6 +197,7 @@ struct hutch_msg {
 		struct hutch_open_console open_console;
 		struct hutch_pivot pivot;
 		struct hutch_exec exec;
+		struct hutch_seccomp seccomp;
 		struct hutch_reply reply;
 	} u;
 	int fds[HUTCH_MAX_FDS];

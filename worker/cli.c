@@ -316,8 +316,23 @@ static void machine_from_directory(const char *dir, char out[HUTCH_NAME_MAX + 1]
 		strcpy(out, "container");
 }
 
+/* systemd-nspawn's default capability set, less CAP_AUDIT_* (DESIGN.md §4)
+ * and CAP_MKNOD (no device cgroup yet to make it harmless). */
+#define CAP(n) (1ull << (n))
+const uint64_t default_capabilities =
+	CAP(0) /* CHOWN */ | CAP(1) /* DAC_OVERRIDE */ | CAP(2) /* DAC_READ_SEARCH */ |
+	CAP(3) /* FOWNER */ | CAP(4) /* FSETID */ | CAP(5) /* KILL */ | CAP(6) /* SETGID */ |
+	CAP(7) /* SETUID */ | CAP(8) /* SETPCAP */ | CAP(9) /* LINUX_IMMUTABLE */ |
+	CAP(10) /* NET_BIND_SERVICE */ | CAP(11) /* NET_BROADCAST */ | CAP(13) /* NET_RAW */ |
+	CAP(15) /* IPC_OWNER */ | CAP(18) /* SYS_CHROOT */ | CAP(19) /* SYS_PTRACE */ |
+	CAP(21) /* SYS_ADMIN */ | CAP(22) /* SYS_BOOT */ | CAP(23) /* SYS_NICE */ |
+	CAP(24) /* SYS_RESOURCE */ | CAP(26) /* SYS_TTY_CONFIG */ | CAP(28) /* LEASE */ |
+	CAP(31) /* SETFCAP */;
+
 int settings_finish(struct settings *s, bool stdin_tty, bool stdout_tty)
 {
+	if (!s->origin.capabilities)
+		s->cap_bounding = default_capabilities;
 	if (!s->directory[0]) {
 		if (s->machine[0])
 			snprintf(s->directory, sizeof s->directory, "/var/lib/machines/%s", s->machine);

@@ -238,6 +238,9 @@ static void exec_payload(struct client *c, const struct identity *id)
 	struct hutch_exec *e = calloc(1, sizeof *e);
 	if (!e)
 		exit(1);
+	e->cap_bounding = s->cap_bounding;
+	e->cap_ambient = s->cap_ambient;
+	e->no_new_privs = s->no_new_privs;
 	e->uid = id->user.uid;
 	e->gid = id->user.gid;
 	e->ngroups = (uint32_t)id->ngroups;

@@ -49,11 +49,13 @@ struct settings {
 	char *env[SETTINGS_MAX_ENV]; /* "NAME=VALUE", pointers into argv */
 	unsigned n_env;
 	char **command; /* NULL-terminated, points into argv; may be empty */
+	uint64_t cap_bounding, cap_ambient; /* bit per capability */
+	bool no_new_privs;
 
 	/* Where each value came from (enum origin). */
 	struct {
 		uint8_t directory, machine, hostname, user, chdir, uuid, kill_signal,
-			start_mode, console, quiet, env;
+			start_mode, console, quiet, env, capabilities, no_new_privs;
 	} origin;
 };
 
@@ -67,6 +69,8 @@ enum cli_result {
 enum cli_result cli_parse(int argc, char **argv, struct settings *s);
 /* Fill what the command line left open: console, machine name, uuid, ... */
 int settings_finish(struct settings *s, bool stdin_tty, bool stdout_tty);
+
+extern const uint64_t default_capabilities;
 
 int parse_signal(const char *s);
 int parse_uuid(const char *s, uint8_t out[16]);

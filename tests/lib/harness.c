@@ -730,9 +730,13 @@ static void snap_fill(struct host_snapshot *s)
 	snap_glob(&s->cgroups, &s->n_cgroups, "/sys/fs/cgroup/machine.slice/hutch-*", true);
 	snap_glob(&s->cgroups, &s->n_cgroups, "/sys/fs/cgroup/*/machine.slice/hutch-*", true);
 	snap_glob(&s->tmp, &s->n_tmp, "/tmp/hutch*", false);
-	qsort(s->mounts, s->n_mounts, sizeof(char *), cmp_str);
-	qsort(s->cgroups, s->n_cgroups, sizeof(char *), cmp_str);
-	qsort(s->tmp, s->n_tmp, sizeof(char *), cmp_str);
+	/* qsort(NULL, 0, ...) is undefined behaviour (UBSan says so). */
+	if (s->n_mounts)
+		qsort(s->mounts, s->n_mounts, sizeof(char *), cmp_str);
+	if (s->n_cgroups)
+		qsort(s->cgroups, s->n_cgroups, sizeof(char *), cmp_str);
+	if (s->n_tmp)
+		qsort(s->tmp, s->n_tmp, sizeof(char *), cmp_str);
 }
 
 void host_snapshot_take(struct host_snapshot *s)

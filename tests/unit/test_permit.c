@@ -375,15 +375,23 @@ Test(permit, exec_before_pivot)
 	step(HUTCH_MSG_EXEC, 0);
 }
 
-Test(permit, only_exec_after_pivot)
+Test(permit, only_seccomp_and_exec_after_pivot)
 {
 	to_pivoted();
 	for (uint32_t t = 0; t <= HUTCH_MSG_TYPE_MAX; t++)
-		if (t != HUTCH_MSG_EXEC)
+		if (t != HUTCH_MSG_EXEC && t != HUTCH_MSG_SECCOMP)
 			refused(t, 0);
 	for (uint32_t k = 1; k < HUTCH_API_MAX; k++)
 		refused(HUTCH_MSG_MOUNT_API, k);
+	step(HUTCH_MSG_SECCOMP, 0);
+	refused(HUTCH_MSG_SECCOMP, 0); /* once only */
 	step(HUTCH_MSG_EXEC, 0);
+}
+
+Test(permit, seccomp_not_before_create)
+{
+	step(HUTCH_MSG_OPEN_ROOT, 0);
+	refused(HUTCH_MSG_SECCOMP, 0);
 }
 
 Test(permit, nothing_after_exec)
