@@ -262,12 +262,12 @@ static void remove_orphan_cgroups(void)
 	char path[512];
 	snprintf(path, sizeof(path), "/sys/fs/cgroup/machine.slice/hutch-%s.scope", orphan_name());
 	if (rmdir(path) == 0)
-		cr_log_warn("hutch left %s behind after SIGKILL (removed it)", path);
+		cr_log_info("hutch left %s behind after SIGKILL (removed it; the next start of that name would too)", path);
 	for (size_t i = 0; i < sizeof(hier) / sizeof(hier[0]); i++) {
 		snprintf(path, sizeof(path), "/sys/fs/cgroup/%s/machine.slice/hutch-%s.scope",
 			 hier[i], orphan_name());
 		if (rmdir(path) == 0)
-			cr_log_warn("hutch left %s behind after SIGKILL (removed it)", path);
+			cr_log_info("hutch left %s behind after SIGKILL (removed it; the next start of that name would too)", path);
 	}
 }
 
