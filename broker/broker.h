@@ -19,12 +19,26 @@
 /* Entry point for hutch's original process; returns hutch's exit status. */
 int broker_main(int sock, pid_t worker);
 
+/* userns.c: the container's user namespace and file ownership. */
+struct userns {
+	int fd;       /* the container's user namespace, -1 without one */
+	int idmap_fd; /* user namespace for the root's idmapped mount, -1: none */
+	int lock_fd;  /* flock on the uid range, held while the container lives */
+	uint32_t base, count;
+};
+int userns_prepare(const struct hutch_create *c, int root_fd, struct userns *u,
+		   const char **what);
+void userns_release(struct userns *u);
+/* chown.c: nspawn -U's ownership shift of a tree, ids [from, from+count) -> to. */
+int chown_tree(int root_fd, uint32_t from, uint32_t to, uint32_t count, bool progress);
+
 struct container_args {
 	int sock;          /* to the worker */
 	int root_fd;       /* O_PATH fd of the root directory, host mount namespace */
 	char root_path[HUTCH_PATH_MAX]; /* what it was opened from */
 	int status_fd;     /* write end: one byte 'E' right before execve */
 	bool has_cgroup;   /* the monitor made a v2 cgroup for us */
+	struct userns userns;
 	struct hutch_create create;
 	struct permit_state permits;
 };
@@ -32,7 +46,10 @@ struct container_args {
 _Noreturn void container_main(struct container_args *a);
 
 /* mounts.c: each returns 0 or -errno and logs nothing; *what names the step. */
-int mount_root(int root_fd, const char *root_path, int *new_root, const char **what);
+int mount_root(int root_fd, const char *root_path, int idmap_fd, int *new_root,
+	       const char **what);
+/* Owner of the tmpfs and pty files we create: the container's root. */
+void mounts_set_owner(uint32_t uid);
 int mount_api(int root, enum hutch_api_fs kind, const char **what);
 int console_open(int root, const struct hutch_open_console *c, int *master, int *slave,
 		 const char **what);
@@ -48,6 +65,8 @@ struct cgroup {
 	char path[256];
 };
 int cgroup_create(const char *machine, struct cgroup *cg);
+/* Delegate the cgroup to the container's root (uid/gid inside its range). */
+int cgroup_delegate(struct cgroup *cg, uint32_t uid);
 void cgroup_remove(struct cgroup *cg);
 
 /* sandbox.c: the broker's own seccomp filters. */

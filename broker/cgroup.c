@@ -94,6 +94,18 @@ int cgroup_create(const char *machine, struct cgroup *cg)
 	return 0;
 }
 
+/* The files a delegated cgroup's owner needs (systemd's list for v2). */
+int cgroup_delegate(struct cgroup *cg, uint32_t uid)
+{
+	static const char *const files[] = {"", "cgroup.procs", "cgroup.threads",
+					    "cgroup.subtree_control"};
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++)
+		if (fchownat(cg->fd, files[i], uid, uid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0 &&
+		    errno != ENOENT)
+			return -errno;
+	return 0;
+}
+
 void cgroup_remove(struct cgroup *cg)
 {
 	if (!cg->path[0])

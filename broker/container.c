@@ -91,6 +91,23 @@ static int become_payload(struct init_state *s, const struct hutch_exec *e, cons
 	return payload_credentials(e, s->filter, what);
 }
 
+/*
+ * Every mount was made from the host's user namespace. Joining the
+ * container's and only then unsharing the mount namespace makes the kernel
+ * lock them all (MNT_LOCKED): the payload, root in its namespace, cannot
+ * unmount a /proc mask or remount /proc/sys or /sys read-write. UTS, IPC and
+ * cgroup namespaces are remade too so they belong to the container's root.
+ */
+static int enter_userns(int fd)
+{
+	if (setns(fd, CLONE_NEWUSER) < 0 ||
+	    unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP) < 0)
+		return -1;
+	close(fd);
+	/* Our host uid 0 is unmapped in here: become the container's root. */
+	return setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0 ? -1 : 0;
+}
+
 /* PID 1 for --as-pid2: reap everything, forward signals to the payload. */
 static _Noreturn void stub_init(pid_t payload)
 {
@@ -129,6 +146,8 @@ static _Noreturn void handle_exec(struct init_state *s, const struct hutch_exec 
 		step_failed(s, -ENOMEM, "exec");
 	hutch_exec_unpack(e, argv, envp);
 
+	if (s->a->userns.fd >= 0 && enter_userns(s->a->userns.fd) < 0)
+		step_failed(s, -errno, "user namespace");
 	/* Tell the monitor the payload starts now: status lines and exit codes
 	 * from here on are the payload's. */
 	if (write(s->a->status_fd, "E", 1) != 1)
@@ -214,7 +233,9 @@ _Noreturn void container_main(struct container_args *a)
 		step_failed(&s, -errno, "cgroup namespace");
 	if (sethostname(a->create.hostname, strlen(a->create.hostname)) < 0)
 		step_failed(&s, -errno, "hostname");
-	int r = mount_root(a->root_fd, a->root_path, &s.root, &what);
+	mounts_set_owner(a->userns.fd >= 0 ? a->userns.base : 0);
+	int r = mount_root(a->root_fd, a->root_path, a->userns.idmap_fd, &s.root, &what);
+	closep(&a->userns.idmap_fd);
 	if (r < 0)
 		step_failed(&s, r, what);
 	if (hutch_send_reply(a->sock, 0, NULL, NULL, 0) < 0) /* CREATE done */

@@ -229,32 +229,37 @@ static int handle_create(struct monitor *m, const struct hutch_msg *msg)
 	}
 	log_quiet = c->flags & HUTCH_CREATE_QUIET;
 	struct cgroup cg;
-	int r = cgroup_create(c->machine, &cg);
-	if (r < 0 && r != -ENOENT) {
-		hutch_send_reply(m->sock, r, NULL, NULL, 0);
-		return 1;
-	}
-	int status_pipe[2];
-	if (pipe2(status_pipe, O_CLOEXEC) < 0) {
-		hutch_send_reply(m->sock, -errno, NULL, NULL, 0);
-		cgroup_remove(&cg);
-		return 1;
-	}
 	struct container_args a = {
 		.sock = m->sock,
 		.root_fd = m->root_fd,
-		.status_fd = status_pipe[1],
-		.has_cgroup = cg.fd >= 0,
 		.create = *c,
 		.permits = m->permits,
 	};
 	strcpy(a.root_path, m->root_path);
-	int pidfd = -1;
-	r = clone_container(&a, &cg, &pidfd);
-	close(status_pipe[1]);
+	const char *what = "cgroup";
+	int status_pipe[2] = {-1, -1}, pidfd = -1;
+	int r = cgroup_create(c->machine, &cg);
+	if (r == -ENOENT)
+		r = 0; /* no cgroup v2 hierarchy: run in ours */
+	if (r == 0)
+		r = userns_prepare(c, m->root_fd, &a.userns, &what);
+	if (r == 0 && cg.fd >= 0 && a.userns.fd >= 0)
+		r = cgroup_delegate(&cg, a.userns.base);
+	if (r == 0 && pipe2(status_pipe, O_CLOEXEC) < 0)
+		r = -errno;
+	if (r == 0) {
+		a.status_fd = status_pipe[1];
+		a.has_cgroup = cg.fd >= 0;
+		what = "clone";
+		r = clone_container(&a, &cg, &pidfd);
+		close(status_pipe[1]);
+	}
+	closep(&a.userns.fd); /* the container init has its own copies */
+	closep(&a.userns.idmap_fd);
 	if (r < 0) {
-		close(status_pipe[0]);
-		hutch_send_reply(m->sock, r, NULL, NULL, 0);
+		closep(&status_pipe[0]);
+		hutch_send_reply(m->sock, r, what, NULL, 0);
+		userns_release(&a.userns);
 		cgroup_remove(&cg);
 		return 1;
 	}
@@ -274,6 +279,7 @@ static int handle_create(struct monitor *m, const struct hutch_msg *msg)
 	}
 	int status = supervise(m, pidfd, status_pipe[0], c);
 	close(pidfd);
+	userns_release(&a.userns); /* the uid range is free again */
 	cgroup_remove(&cg);
 	return status;
 }

@@ -26,6 +26,16 @@
 #define RESOLVE_STRICT (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS)
 #define TTY_GID 5 /* nspawn's devpts gid= */
 
+static uint32_t owner; /* host uid of the container's root (0 without userns) */
+static char owner_str[16] = "0", tty_gid_str[16] = "5";
+
+void mounts_set_owner(uint32_t uid)
+{
+	owner = uid;
+	snprintf(owner_str, sizeof owner_str, "%u", uid);
+	snprintf(tty_gid_str, sizeof tty_gid_str, "%u", uid + TTY_GID);
+}
+
 static int resolve(int root, const char *path, int flags)
 {
 	struct open_how how = {
@@ -100,6 +110,11 @@ static int mount_fresh(int root, const char *target, const char *fstype,
 	for (size_t i = 0; opts && opts[i]; i += 2)
 		if (fsconfig(fsfd, FSCONFIG_SET_STRING, opts[i], opts[i + 1], 0) < 0)
 			return -errno;
+	/* A tmpfs belongs to the container's root, so it can write there. */
+	if (!strcmp(fstype, "tmpfs") &&
+	    (fsconfig(fsfd, FSCONFIG_SET_STRING, "uid", owner_str, 0) < 0 ||
+	     fsconfig(fsfd, FSCONFIG_SET_STRING, "gid", owner_str, 0) < 0))
+		return -errno;
 	if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
 		return -errno;
 	_cleanup_close_ int mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, attrs);
@@ -161,7 +176,8 @@ static int reopen_root(int host_fd, const char *path)
 	return steal_fd(fd);
 }
 
-int mount_root(int host_fd, const char *root_path, int *new_root, const char **what)
+int mount_root(int host_fd, const char *root_path, int idmap_fd, int *new_root,
+	       const char **what)
 {
 	*what = "/";
 	/* Nothing we mount may propagate back to the host. */
@@ -175,6 +191,13 @@ int mount_root(int host_fd, const char *root_path, int *new_root, const char **w
 						   AT_RECURSIVE);
 	if (tree < 0)
 		return -errno;
+	struct mount_attr idmap = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)idmap_fd};
+	if (idmap_fd >= 0 &&
+	    mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &idmap, sizeof idmap) < 0) {
+		int r = -errno;
+		close(tree);
+		return r;
+	}
 	/* Mount the root onto itself so it is a mount point for pivot_root; the
 	 * tree fd then names the new mount's root, which is all we use. */
 	if (move_mount(tree, "", root_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
@@ -256,8 +279,8 @@ static int populate_dev(int root, const char **what)
 			return r;
 	}
 	*what = "/dev/pts";
-	static const char *const pts_opts[] = {"newinstance", "", "ptmxmode", "0666",
-					       "mode", "0620", "gid", "5", NULL};
+	const char *const pts_opts[] = {"newinstance", "", "ptmxmode", "0666",
+					"mode", "0620", "gid", tty_gid_str, NULL};
 	/* newinstance takes no value: set it as a flag below, the rest as strings. */
 	_cleanup_close_ int fsfd = fsopen("devpts", FSOPEN_CLOEXEC);
 	if (fsfd < 0)
@@ -395,6 +418,8 @@ int console_open(int root, const struct hutch_open_console *c, int *master, int 
 		(void)ioctl(m, TIOCSWINSZ, &ws);
 	}
 	*what = "/dev/console";
+	if (fchown(s, owner, owner + TTY_GID) < 0)
+		return -errno;
 	_cleanup_close_ int tree = open_tree(s, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
 	if (tree < 0)
 		return -errno;

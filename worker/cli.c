@@ -22,6 +22,8 @@ enum {
 	ARG_KILL_SIGNAL,
 	ARG_CONSOLE,
 	ARG_REGISTER,
+	ARG_PRIVATE_USERS,
+	ARG_PRIVATE_USERS_OWNERSHIP,
 };
 
 static const struct option options[] = {
@@ -41,6 +43,8 @@ static const struct option options[] = {
 	{"console", required_argument, NULL, ARG_CONSOLE},
 	{"pipe", no_argument, NULL, 'P'},
 	{"register", required_argument, NULL, ARG_REGISTER},
+	{"private-users", optional_argument, NULL, ARG_PRIVATE_USERS},
+	{"private-users-ownership", required_argument, NULL, ARG_PRIVATE_USERS_OWNERSHIP},
 	{0},
 };
 
@@ -66,6 +70,13 @@ static void help(void)
 	       "  -u --user=USER            Run the command under the specified user or UID\n"
 	       "     --kill-signal=SIGNAL   Signal sent to PID 1 when hutch gets SIGTERM\n"
 	       "                            (default: SIGRTMIN+3 with --boot, else SIGKILL)\n"
+	       "\n"
+	       "User namespacing:\n"
+	       "     --private-users=pick|yes|no|identity|UIDBASE[:NUIDS]\n"
+	       "                            User namespace for the container (default: pick)\n"
+	       "  -U                        Equivalent to --private-users=pick\n"
+	       "     --private-users-ownership=auto|map|chown|off\n"
+	       "                            How files get the container's ids (default: auto)\n"
 	       "\n"
 	       "System identity:\n"
 	       "  -M --machine=NAME         Set the machine name for the container\n"
@@ -144,6 +155,53 @@ void format_uuid(const uint8_t u[16], char out[37])
 		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0],
 		 u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12],
 		 u[13], u[14], u[15]);
+}
+
+int parse_private_users(const char *v, struct settings *s)
+{
+	s->uid_base = s->uid_count = 0;
+	if (!v || !strcmp(v, "pick"))
+		s->userns = HUTCH_USERNS_PICK;
+	else if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "1"))
+		s->userns = HUTCH_USERNS_FROM_ROOT;
+	else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "0"))
+		s->userns = HUTCH_USERNS_NO;
+	else if (!strcmp(v, "identity")) {
+		s->userns = HUTCH_USERNS_FIXED;
+		s->uid_count = 65536;
+	} else {
+		char base[16];
+		const char *colon = strchr(v, ':');
+		size_t n = colon ? (size_t)(colon - v) : strlen(v);
+		unsigned long b, c = 65536;
+		if (n == 0 || n >= sizeof base)
+			return bad("--private-users", v, "expected pick, yes, no, identity or BASE[:COUNT]");
+		memcpy(base, v, n);
+		base[n] = '\0';
+		if (parse_uint(base, UINT32_MAX - 1, &b) < 0 ||
+		    (colon && (parse_uint(colon + 1, UINT32_MAX, &c) < 0 || c == 0)) ||
+		    b + c > UINT32_MAX)
+			return bad("--private-users", v, "expected pick, yes, no, identity or BASE[:COUNT]");
+		s->userns = HUTCH_USERNS_FIXED;
+		s->uid_base = (uint32_t)b;
+		s->uid_count = (uint32_t)c;
+	}
+	s->origin.userns = ORIGIN_CMDLINE;
+	return 0;
+}
+
+int parse_ownership(const char *v, uint32_t *out)
+{
+	static const char *const names[] = {
+		[HUTCH_OWNERSHIP_AUTO] = "auto", [HUTCH_OWNERSHIP_OFF] = "off",
+		[HUTCH_OWNERSHIP_CHOWN] = "chown", [HUTCH_OWNERSHIP_MAP] = "map",
+	};
+	for (uint32_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (!strcmp(v, names[i])) {
+			*out = i;
+			return 0;
+		}
+	return bad("--private-users-ownership", v, "expected auto, map, chown or off");
 }
 
 static int copy_value(char *dst, size_t size, const char *opt, const char *value)
@@ -260,6 +318,13 @@ static int parse_one(int c, const char *arg, struct settings *s)
 			return 0;
 		return bad("--register", arg,
 			   "hutch does not register with systemd-machined; use --register=no");
+	case 'U':
+		return parse_private_users("pick", s);
+	case ARG_PRIVATE_USERS:
+		return parse_private_users(arg, s);
+	case ARG_PRIVATE_USERS_OWNERSHIP:
+		s->origin.ownership = ORIGIN_CMDLINE;
+		return parse_ownership(arg, &s->ownership);
 	default:
 		return -EINVAL;
 	}
@@ -271,7 +336,7 @@ enum cli_result cli_parse(int argc, char **argv, struct settings *s)
 	opterr = 0; /* our own one-line errors */
 	optind = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, "+hD:bau:E:M:qP", options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "+hD:bau:E:M:qPU", options, NULL)) >= 0) {
 		switch (c) {
 		case 'h':
 			help();
@@ -333,6 +398,8 @@ int settings_finish(struct settings *s, bool stdin_tty, bool stdout_tty)
 {
 	if (!s->origin.capabilities)
 		s->cap_bounding = default_capabilities;
+	if (!s->origin.userns)
+		s->userns = HUTCH_USERNS_PICK; /* DESIGN.md §4: user namespaces on */
 	if (!s->directory[0]) {
 		if (s->machine[0])
 			snprintf(s->directory, sizeof s->directory, "/var/lib/machines/%s", s->machine);

@@ -147,14 +147,40 @@ static void create(struct client *c)
 		.flags = (c->s->start_mode == START_BOOT ? HUTCH_CREATE_BOOT : 0) |
 			 (c->s->quiet ? HUTCH_CREATE_QUIET : 0),
 		.kill_signal = (uint32_t)c->s->kill_signal,
+		.userns = c->s->userns,
+		.ownership = c->s->ownership,
+		.uid_base = c->s->uid_base,
+		.uid_count = c->s->uid_count,
 	};
 	memcpy(cr.uuid, c->s->uuid, 16);
 	strcpy(cr.machine, c->s->machine);
 	strcpy(cr.hostname, c->s->hostname);
 	int r = call(c, HUTCH_MSG_CREATE, &cr, NULL);
+	const char *what = c->reply->u.reply.what;
+	if (r == -EADDRINUSE && !strcmp(what, "uid range")) {
+		if (c->s->userns == HUTCH_USERNS_PICK)
+			log_error("no free uid range for --private-users=pick; stop a container or "
+				  "give a range with --private-users=BASE:COUNT");
+		else
+			log_error("the uid range of --private-users is in use by another running "
+				  "container; pick another, or use --private-users=pick");
+		exit(1);
+	}
 	if (r == -EADDRINUSE) {
 		log_error("machine '%s' is already running; pick another name with -M",
 			  c->s->machine);
+		exit(1);
+	}
+	if (r == -EDOM) {
+		log_error("--private-users=yes needs the owner of %s to start a 65536-id range "
+			  "(a multiple of 65536); use --private-users=pick",
+			  c->s->directory);
+		exit(1);
+	}
+	if (r == -EOPNOTSUPP && !strcmp(what, "file ownership")) {
+		log_error("the file system of %s cannot do idmapped mounts; use "
+			  "--private-users-ownership=chown or auto",
+			  c->s->directory);
 		exit(1);
 	}
 	if (r < 0)

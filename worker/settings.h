@@ -50,12 +50,16 @@ struct settings {
 	unsigned n_env;
 	char **command; /* NULL-terminated, points into argv; may be empty */
 	uint64_t cap_bounding, cap_ambient; /* bit per capability */
+	uint32_t userns;    /* enum hutch_userns */
+	uint32_t ownership; /* enum hutch_ownership */
+	uint32_t uid_base, uid_count;
 	bool no_new_privs;
 
 	/* Where each value came from (enum origin). */
 	struct {
 		uint8_t directory, machine, hostname, user, chdir, uuid, kill_signal,
-			start_mode, console, quiet, env, capabilities, no_new_privs;
+			start_mode, console, quiet, env, capabilities, no_new_privs, userns,
+			ownership;
 	} origin;
 };
 
@@ -73,6 +77,8 @@ int settings_finish(struct settings *s, bool stdin_tty, bool stdout_tty);
 extern const uint64_t default_capabilities;
 
 int parse_signal(const char *s);
+int parse_private_users(const char *v, struct settings *s);
+int parse_ownership(const char *v, uint32_t *out);
 int parse_uuid(const char *s, uint8_t out[16]);
 void format_uuid(const uint8_t u[16], char out[37]);
 

@@ -63,9 +63,8 @@ static char *describe_children(pid_t parent)
 	return s;
 }
 
-/* The worker: the child of hutch running as the worker uid, else any
- * non-root child (see find_child_with_uid_not), else hutch itself if it
- * dropped root. */
+/* The worker: the child of hutch running as the worker uid. (Not "any
+ * non-root child": with user namespaces the payload is one too.) */
 static pid_t find_worker(pid_t hutch)
 {
 	pid_t kids[64];
@@ -73,10 +72,7 @@ static pid_t find_worker(pid_t hutch)
 	for (size_t i = 0; i < n; i++)
 		if (status_uid(kids[i]) == worker_uid())
 			return kids[i];
-	pid_t w = find_child_with_uid_not(hutch, 0);
-	if (!w && status_uid(hutch) != 0 && status_uid(hutch) != (unsigned long)-1)
-		w = hutch;
-	return w;
+	return 0;
 }
 
 /* Run `sleep 5` with the given console mode and inspect the worker while

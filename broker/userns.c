@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The container's user namespace: a 65536-id range, locked for the life of
+ * the container (a flock per range in /run/hutch/uid-ranges, released by the
+ * kernel however hutch ends), and the way files get those ids: an idmapped
+ * root mount where the file system can, else a one-time chown of the tree.
+ * The maps are written by this privileged monitor, so the container may use
+ * setgroups(2) on its own gids; "allow" is written explicitly before gid_map,
+ * the order the kernel requires since CVE-2014-8989.
+ */
+#include "broker.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../common/util.h"
+
+#define RANGE 65536u
+#define PICK_MIN (524288u / RANGE)     /* nspawn's pick window, in ranges */
+#define PICK_END (1878982656u / RANGE)
+#define LOCK_DIR "/run/hutch/uid-ranges"
+
+static int lock_range(uint32_t base)
+{
+	if (mkdir("/run/hutch", 0700) < 0 && errno != EEXIST)
+		return -errno;
+	if (mkdir(LOCK_DIR, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	char path[64];
+	snprintf(path, sizeof path, LOCK_DIR "/%u", base);
+	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		close(fd);
+		return -EADDRINUSE;
+	}
+	return fd;
+}
+
+static int write_proc(pid_t pid, const char *file, const char *text)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/%s", pid, file);
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/* One write: the kernel takes a map only whole. */
+	return write(fd, text, strlen(text)) == (ssize_t)strlen(text) ? 0 : -errno;
+}
+
+/* A user namespace mapping [inside, inside+count) to [outside, ...), by fd. */
+static int make_userns(uint32_t inside, uint32_t outside, uint32_t count)
+{
+	int go[2];
+	if (pipe2(go, O_CLOEXEC) < 0)
+		return -errno;
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(go[0]), close(go[1]);
+		return -errno;
+	}
+	if (pid == 0) { /* holds the namespace until we have its fd */
+		char b;
+		close(go[1]);
+		_exit(unshare(CLONE_NEWUSER) < 0 || read(go[0], &b, 1) < 0);
+	}
+	close(go[0]);
+	char map[64], path[64];
+	snprintf(map, sizeof map, "%u %u %u\n", inside, outside, count);
+	snprintf(path, sizeof path, "/proc/%d/ns/user", pid);
+	int fd = -1, r = -EAGAIN;
+	for (int i = 0; i < 1000 && r == -EAGAIN; i++) {
+		/* Until the child has unshared, its uid_map is the host's (full). */
+		_cleanup_close_ int ns = open(path, O_RDONLY | O_CLOEXEC);
+		struct stat a, b;
+		if (ns < 0 || fstat(ns, &a) < 0 || stat("/proc/self/ns/user", &b) < 0) {
+			r = -errno;
+			break;
+		}
+		if (a.st_ino == b.st_ino) {
+			usleep(100);
+			continue;
+		}
+		r = write_proc(pid, "setgroups", "allow");
+		if (r == 0)
+			r = write_proc(pid, "uid_map", map);
+		if (r == 0)
+			r = write_proc(pid, "gid_map", map);
+		if (r == 0)
+			fd = steal_fd(ns);
+	}
+	close(go[1]);
+	waitpid(pid, NULL, 0);
+	return r < 0 ? r : fd;
+}
+
+/* Can this file system take an idmapped mount? Try it on a detached copy. */
+static bool idmap_supported(int root_fd, int userns_fd)
+{
+	_cleanup_close_ int tree = open_tree(root_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+							     AT_EMPTY_PATH | AT_RECURSIVE);
+	struct mount_attr a = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns_fd};
+	return tree >= 0 && mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof a) == 0;
+}
+
+static int pick_range(uint32_t owner_base, struct userns *u)
+{
+	if (owner_base / RANGE >= PICK_MIN && owner_base / RANGE < PICK_END &&
+	    (u->lock_fd = lock_range(owner_base)) >= 0) {
+		u->base = owner_base; /* the tree's own range: no ownership work */
+		return 0;
+	}
+	for (int tries = 0; tries < 256; tries++) {
+		uint32_t r;
+		if (getrandom(&r, sizeof r, 0) != sizeof r)
+			return -EIO;
+		uint32_t base = (PICK_MIN + r % (PICK_END - PICK_MIN)) * RANGE;
+		if ((u->lock_fd = lock_range(base)) >= 0) {
+			u->base = base;
+			return 0;
+		}
+		if (u->lock_fd != -EADDRINUSE)
+			return u->lock_fd;
+	}
+	return -EADDRINUSE;
+}
+
+int userns_prepare(const struct hutch_create *c, int root_fd, struct userns *u,
+		   const char **what)
+{
+	*u = (struct userns){.fd = -1, .idmap_fd = -1, .lock_fd = -1};
+	if (c->userns == HUTCH_USERNS_NO)
+		return 0;
+	struct stat st;
+	if (fstat(root_fd, &st) < 0)
+		return -errno;
+	uint32_t owner_base = st.st_uid & ~(RANGE - 1);
+	int r = 0;
+	*what = "uid range";
+	u->count = RANGE;
+	if (c->userns == HUTCH_USERNS_PICK) {
+		r = pick_range(owner_base, u);
+	} else {
+		if (c->userns == HUTCH_USERNS_FROM_ROOT && st.st_uid % RANGE)
+			return -EDOM; /* nspawn: the root's owner must start a range */
+		u->base = c->userns == HUTCH_USERNS_FIXED ? c->uid_base : st.st_uid;
+		u->count = c->userns == HUTCH_USERNS_FIXED ? c->uid_count : RANGE;
+		r = u->lock_fd = lock_range(u->base);
+	}
+	if (r < 0)
+		return r;
+	*what = "user namespace";
+	if ((u->fd = make_userns(0, u->base, u->count)) < 0)
+		return u->fd;
+
+	/* The tree's ids already are the range's: nothing to do. */
+	*what = "file ownership";
+	if (owner_base == u->base || c->ownership == HUTCH_OWNERSHIP_OFF)
+		return 0;
+	if (c->ownership != HUTCH_OWNERSHIP_CHOWN) {
+		/* On-disk owner_base+N shows as base+N through this mapping. */
+		u->idmap_fd = owner_base == 0 ? fcntl(u->fd, F_DUPFD_CLOEXEC, 3)
+					      : make_userns(owner_base, u->base, u->count);
+		if (u->idmap_fd < 0)
+			return u->idmap_fd;
+		if (idmap_supported(root_fd, u->idmap_fd))
+			return 0;
+		closep(&u->idmap_fd);
+		u->idmap_fd = -1;
+		if (c->ownership == HUTCH_OWNERSHIP_MAP)
+			return -EOPNOTSUPP;
+	}
+	return chown_tree(root_fd, owner_base, u->base, u->count,
+			  !(c->flags & HUTCH_CREATE_QUIET));
+}
+
+void userns_release(struct userns *u)
+{
+	closep(&u->fd);
+	closep(&u->idmap_fd);
+	closep(&u->lock_fd);
+	u->fd = u->idmap_fd = u->lock_fd = -1;
+}
