@@ -180,18 +180,19 @@ Test(boot, sigterm_halts_cleanly, .timeout = 300, .fini = boot_fini)
 	const char *name = machine_name("bootterm");
 	struct hutch_proc p;
 	cr_assert_eq(hutch_start(&p, NULL, ARGV("-b", "-D", debian_tree(), "-M", name)), 0);
-	bool booted = hutch_expect(&p, true, MARK, BOOT_TIMEOUT);
+	/* systemd's own console line, not the marker unit: this test is about the
+	 * halt, and must not hang on "is-system-running --wait" (seen once in CI). */
+	bool booted = hutch_expect(&p, true, "Multi-User System", BOOT_TIMEOUT);
 	if (booted) {
-		sleep(2); /* let the state word after the marker arrive */
+		sleep(2); /* let the remaining start jobs settle a little */
 		kill(p.pid, SIGTERM); /* -> SIGRTMIN+3 to systemd: orderly halt */
 	}
 	struct run_result r;
 	hutch_finish(&p, &r, booted ? 60 : 0); /* not booted: kill it now */
 	expect_no_cgroup_left(name);
-	cr_assert(booted, "no " MARK " within %d s (status %d)\n--- last stdout:\n%s\n"
+	cr_assert(booted, "multi-user.target not reached within %d s (status %d)\n--- last stdout:\n%s\n"
 		  "--- stderr:\n%s",
 		  BOOT_TIMEOUT, r.status, tail_of(r.out, 4000), r.err);
-	cr_log_info("boot reached state: %s", reached_state(r.out) ? reached_state(r.out) : "?");
 	cr_assert(!r.timed_out, "no clean halt within 60 s of SIGTERM\n--- last stdout:\n%s",
 		  tail_of(r.out, 4000));
 	cr_assert_eq(r.status, 0, "exit status %d after SIGTERM, expected 0\n--- last stdout:\n%s\n"
