@@ -173,9 +173,10 @@ static int supervise(struct monitor *m, int pidfd, int status_fd, const struct h
 		}
 		if (p[2].revents) {
 			int ws = wait_worker(m);
-			/* The worker only leaves early in pipe mode, with 0. Anything else
-			 * means the console relay is gone or the user asked to kill. */
-			if (ws != 0)
+			/* ^] three times, or the worker died (the console relay is gone).
+			 * A worker that reported an error and exited 1 leaves the container
+			 * to end on its own: killing it would turn 127 into 137. */
+			if (ws == HUTCH_WORKER_EXIT_KILL || ws >= 128)
 				syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
 		}
 		if (p[0].revents) {
