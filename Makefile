@@ -1,6 +1,7 @@
 # hutch — one entry point: make, make check, make demo, make install
 # `make check` and `make demo` install their own build/test dependencies.
 
+SHELL := /bin/bash
 PREFIX ?= /usr/local
 CC ?= gcc
 # The unprivileged uid/gid the worker runs as when hutch is started by root.
@@ -27,7 +28,7 @@ BROKER_SRC := $(wildcard broker/*.c)
 WORKER_SRC := $(wildcard worker/*.c)
 LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(COMMON_SRC) $(BROKER_SRC) $(WORKER_SRC))
 
-TEST_SRC := $(wildcard tests/unit/*.c tests/integration/*.c tests/lib/*.c)
+TEST_SRC := $(wildcard tests/unit/*.c tests/integration/*.c tests/escape/test_*.c tests/lib/*.c)
 TEST_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SRC))
 
 all: $(BUILD)/hutch hutch
@@ -55,7 +56,13 @@ deps:
 
 fixtures: $(BUILD)/hutch
 	tests/fixtures/mkrootfs.sh $(BUILD)/rootfs
+	tests/fixtures/mkescape.sh $(BUILD)/rootfs $(BUILD)
 	-tests/fixtures/mkdebian.sh
+
+# The escape payloads side by side under nspawn, bubblewrap and hutch
+# (peers from Debian: bubblewrap, systemd-container; a missing one is skipped).
+escape-compare: all fixtures
+	tests/escape/compare.sh -d -o tests/escape/RESULTS.md
 
 # ---- the two commands of the README -------------------------------------
 demo: deps
@@ -84,9 +91,9 @@ build-fuzz/%: tests/fuzz/%.c $(COMMON_SRC) $(BROKER_SRC) $(WORKER_SRC)
 	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -DHUTCH_FUZZING -DHUTCH_WORKER_UID=$(HUTCH_WORKER_UID) \
 		-fsanitize=fuzzer,address,undefined -o $@ $< $(COMMON_SRC) $(BROKER_SRC) $(WORKER_SRC) $(LIBS)
 fuzz: deps $(FUZZ_BIN)
-	@for f in $(FUZZ_BIN); do echo "== $$f"; mkdir -p build-fuzz/corpus-$$(basename $$f); \
-		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=70000 -print_final_stats=1 build-fuzz/corpus-$$(basename $$f) \
-		2>&1 | tail -4 || exit 1; done
+	@set -o pipefail; for f in $(FUZZ_BIN); do echo "== $$f"; mkdir -p build-fuzz/corpus-$$(basename $$f); \
+		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=70000 -print_final_stats=1 \
+		-artifact_prefix=build-fuzz/ build-fuzz/corpus-$$(basename $$f) 2>&1 | tail -4 || exit 1; done
 
 install: all
 	install -D -m 0755 $(BUILD)/hutch $(DESTDIR)$(PREFIX)/bin/hutch
@@ -95,4 +102,4 @@ install: all
 clean:
 	rm -rf build build-asan build-fuzz hutch
 
-.PHONY: all deps fixtures demo check check-asan fuzz install clean
+.PHONY: all deps fixtures demo check check-asan fuzz install clean escape-compare

@@ -13,6 +13,9 @@
 #include <unistd.h>
 
 #include "../common/util.h"
+#include "caps.h"
+#include "seccomp.h"
+#include "syscall_groups.h"
 
 enum {
 	ARG_VERSION = 0x100,
@@ -22,6 +25,12 @@ enum {
 	ARG_KILL_SIGNAL,
 	ARG_CONSOLE,
 	ARG_REGISTER,
+	ARG_CAPABILITY,
+	ARG_DROP_CAPABILITY,
+	ARG_AMBIENT_CAPABILITY,
+	ARG_NO_NEW_PRIVILEGES,
+	ARG_SYSTEM_CALL_FILTER,
+	ARG_LIST_SYSCALL_GROUPS,
 	ARG_PRIVATE_USERS,
 	ARG_PRIVATE_USERS_OWNERSHIP,
 };
@@ -43,6 +52,12 @@ static const struct option options[] = {
 	{"console", required_argument, NULL, ARG_CONSOLE},
 	{"pipe", no_argument, NULL, 'P'},
 	{"register", required_argument, NULL, ARG_REGISTER},
+	{"capability", required_argument, NULL, ARG_CAPABILITY},
+	{"drop-capability", required_argument, NULL, ARG_DROP_CAPABILITY},
+	{"ambient-capability", required_argument, NULL, ARG_AMBIENT_CAPABILITY},
+	{"no-new-privileges", required_argument, NULL, ARG_NO_NEW_PRIVILEGES},
+	{"system-call-filter", required_argument, NULL, ARG_SYSTEM_CALL_FILTER},
+	{"list-syscall-groups", no_argument, NULL, ARG_LIST_SYSCALL_GROUPS},
 	{"private-users", optional_argument, NULL, ARG_PRIVATE_USERS},
 	{"private-users-ownership", required_argument, NULL, ARG_PRIVATE_USERS_OWNERSHIP},
 	{0},
@@ -77,6 +92,18 @@ static void help(void)
 	       "  -U                        Equivalent to --private-users=pick\n"
 	       "     --private-users-ownership=auto|map|chown|off\n"
 	       "                            How files get the container's ids (default: auto)\n"
+	       "\n"
+	       "Security:\n"
+	       "     --capability=CAPS      Add capabilities to the default bounding set\n"
+	       "                            (comma-separated names, or all)\n"
+	       "     --drop-capability=CAPS Remove capabilities from the bounding set\n"
+	       "     --ambient-capability=CAPS\n"
+	       "                            Give the payload these as ambient capabilities\n"
+	       "     --no-new-privileges=BOOL\n"
+	       "                            Run the payload with PR_SET_NO_NEW_PRIVS\n"
+	       "     --system-call-filter=[~]LIST\n"
+	       "                            Allow (with ~: deny) these system calls and @groups\n"
+	       "     --list-syscall-groups  Show the system call groups and exit\n"
 	       "\n"
 	       "System identity:\n"
 	       "  -M --machine=NAME         Set the machine name for the container\n"
@@ -318,6 +345,16 @@ static int parse_one(int c, const char *arg, struct settings *s)
 			return 0;
 		return bad("--register", arg,
 			   "hutch does not register with systemd-machined; use --register=no");
+	case ARG_CAPABILITY:
+		return caps_option(CAPS_OPT_ADD, arg, s);
+	case ARG_DROP_CAPABILITY:
+		return caps_option(CAPS_OPT_DROP, arg, s);
+	case ARG_AMBIENT_CAPABILITY:
+		return caps_option(CAPS_OPT_AMBIENT, arg, s);
+	case ARG_NO_NEW_PRIVILEGES:
+		return caps_parse_no_new_privs(arg, s);
+	case ARG_SYSTEM_CALL_FILTER:
+		return syscall_filter_option(arg, s);
 	case 'U':
 		return parse_private_users("pick", s);
 	case ARG_PRIVATE_USERS:
@@ -343,6 +380,9 @@ enum cli_result cli_parse(int argc, char **argv, struct settings *s)
 			return CLI_EXIT_OK;
 		case ARG_VERSION:
 			printf("hutch %s\n", HUTCH_VERSION);
+			return CLI_EXIT_OK;
+		case ARG_LIST_SYSCALL_GROUPS:
+			syscall_groups_print(stdout);
 			return CLI_EXIT_OK;
 		case '?':
 			if (optopt)
@@ -372,7 +412,8 @@ static void machine_from_directory(const char *dir, char out[HUTCH_NAME_MAX + 1]
 	for (size_t i = start; i < len && n < HUTCH_NAME_MAX; i++) {
 		char ch = dir[i];
 		bool ok = isalnum((unsigned char)ch) || ch == '.' || ch == '_' || ch == '-';
-		if (n == 0 && (ch == '.' || ch == '-'))
+		/* A name must not start with '.' or '-', nor with what becomes '-'. */
+		if (n == 0 && (!ok || ch == '.' || ch == '-'))
 			continue;
 		out[n++] = ok ? ch : '-';
 	}
@@ -396,8 +437,8 @@ const uint64_t default_capabilities =
 
 int settings_finish(struct settings *s, bool stdin_tty, bool stdout_tty)
 {
-	if (!s->origin.capabilities)
-		s->cap_bounding = default_capabilities;
+	if (caps_finish(s) < 0) /* bounding set: default + --capability= - --drop-capability= */
+		return -EINVAL;
 	if (!s->origin.userns)
 		s->userns = HUTCH_USERNS_PICK; /* DESIGN.md §4: user namespaces on */
 	if (!s->directory[0]) {

@@ -18,6 +18,7 @@
 #include "../common/util.h"
 #include "console.h"
 #include "drop.h"
+#include "seccomp.h"
 #include "settings.h"
 #include "userdb.h"
 
@@ -352,6 +353,10 @@ int worker_main(int sock, int argc, char **argv)
 	}
 	if (settings_finish(&s, isatty(STDIN_FILENO), isatty(STDOUT_FILENO)) < 0)
 		return 1;
+	/* Compiled before anything is set up, so a bad filter costs nothing. */
+	static struct hutch_seccomp filter; /* 32 KiB: not on the stack */
+	if (syscall_filter_compile_settings(&s, &filter) < 0)
+		return 1;
 
 	struct client c = {.sock = sock, .reply = calloc(1, sizeof(struct hutch_msg)), .s = &s};
 	if (!c.reply)
@@ -380,6 +385,9 @@ int worker_main(int sock, int argc, char **argv)
 	create(&c);
 	mount_api_filesystems(&c);
 	int master = console_is_pty(s.console) ? open_console(&c) : -1;
+	r = call(&c, HUTCH_MSG_SECCOMP, &filter, NULL);
+	if (r < 0)
+		step_error(&c, "loading the system call filter", r);
 	r = call(&c, HUTCH_MSG_PIVOT, &(struct hutch_pivot){0}, NULL);
 	if (r < 0)
 		step_error(&c, "switching to the container root", r);

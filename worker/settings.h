@@ -34,6 +34,7 @@ enum start_mode {
 };
 
 #define SETTINGS_MAX_ENV 256
+#define SETTINGS_MAX_SYSCALL_FILTER 64
 
 struct settings {
 	char directory[HUTCH_PATH_MAX];
@@ -54,12 +55,17 @@ struct settings {
 	uint32_t ownership; /* enum hutch_ownership */
 	uint32_t uid_base, uid_count;
 	bool no_new_privs;
+	uint64_t cap_add, cap_drop; /* --capability=, --drop-capability= (worker/caps.c) */
+	/* --system-call-filter= values in order, pointing into argv (worker/seccomp.c) */
+	const char *syscall_filter[SETTINGS_MAX_SYSCALL_FILTER];
+	unsigned n_syscall_filter;
 
 	/* Where each value came from (enum origin). */
 	struct {
 		uint8_t directory, machine, hostname, user, chdir, uuid, kill_signal,
 			start_mode, console, quiet, env, capabilities, no_new_privs, userns,
 			ownership;
+		uint8_t syscall_filter;
 	} origin;
 };
 
