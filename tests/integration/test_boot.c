@@ -25,7 +25,6 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#define ARGV(...) ((const char *const[]){ __VA_ARGS__, NULL })
 #define BOOT_TIMEOUT 240
 #define MARK "HUTCH-BOOT-REACHED-"
 

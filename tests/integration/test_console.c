@@ -10,18 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define ARGV(...) ((const char *const[]){ __VA_ARGS__, NULL })
-#define ASSERT_STATUS(r, want)                                                        \
-	cr_assert_eq((r).status, (want),                                              \
-		     "exit status %d, expected %d%s\n--- stdout:\n%s\n--- stderr:\n%s", \
-		     (r).status, (want), (r).timed_out ? " (timed out)" : "", (r).out,  \
-		     (r).err)
-
-static void need_rootfs(void)
-{
-	require_root_or_skip();
-	require_rootfs_or_skip();
-}
 
 static void start_pty(struct pty_session *s, const char *const argv[])
 {

@@ -17,7 +17,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define ARGV(...) ((const char *const[]){ __VA_ARGS__, NULL })
 #define LEAK_TIMEOUT 240
 
 /* Status lines are not errors: they may legitimately precede a late
@@ -70,12 +69,6 @@ static void expect_error(const char *needle, const char *const argv[])
 	host_snapshot_assert_same(&snap);
 	host_snapshot_free(&snap);
 	run_result_free(&r);
-}
-
-static void need_rootfs(void)
-{
-	require_root_or_skip();
-	require_rootfs_or_skip();
 }
 
 Test(errors, missing_directory, .timeout = LEAK_TIMEOUT)

@@ -12,26 +12,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define ARGV(...) ((const char *const[]){ __VA_ARGS__, NULL })
-#define ASSERT_STATUS(r, want)                                                        \
-	cr_assert_eq((r).status, (want),                                              \
-		     "exit status %d, expected %d%s\n--- stdout:\n%s\n--- stderr:\n%s", \
-		     (r).status, (want), (r).timed_out ? " (timed out)" : "", (r).out,  \
-		     (r).err)
-
-static void need_rootfs(void)
-{
-	require_root_or_skip();
-	require_rootfs_or_skip();
-}
-
-/* Run a command quietly in pipe mode: stdout is exactly the payload's. */
-static int run_cmd(struct run_result *r, const char *tag, const char *script)
-{
-	return run_hutch(r, 30, NULL,
-			 ARGV("-q", "-P", "-D", test_rootfs(), "-M", machine_name(tag),
-			      "/bin/sh", "-c", script));
-}
 
 /* The value of NAME=... among the newline-separated lines of env output. */
 static char *env_value(const char *env, const char *name)

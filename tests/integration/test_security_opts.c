@@ -9,12 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ARGV(...) ((const char *const[]){ __VA_ARGS__, NULL })
-#define ASSERT_STATUS(r, want)                                                        \
-	cr_assert_eq((r).status, (want),                                              \
-		     "exit status %d, expected %d%s\n--- stdout:\n%s\n--- stderr:\n%s", \
-		     (r).status, (want), (r).timed_out ? " (timed out)" : "", (r).out,  \
-		     (r).err)
 
 #define CAP_NET_BIND_SERVICE 10
 #define CAP_NET_ADMIN 12
@@ -23,12 +17,6 @@
 
 #define STATUS_FIELDS "grep -E '^(Cap...|NoNewPrivs|Seccomp|Seccomp_filters):' /proc/self/status"
 #define TRY_MOUNT "mkdir -p /run/t; if mount -t tmpfs none /run/t; then echo MOUNTED; fi"
-
-static void need_rootfs(void)
-{
-	require_root_or_skip();
-	require_rootfs_or_skip();
-}
 
 /* hutch -q -P -D rootfs -M tag [opt1] [opt2] /bin/sh -c script */
 static void run_with(struct run_result *r, const char *tag, const char *opt1, const char *opt2,

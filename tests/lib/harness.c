@@ -859,3 +859,16 @@ pid_t find_child_with_uid_not(pid_t parent, uid_t uid)
 	}
 	return found;
 }
+
+void need_rootfs(void)
+{
+	require_root_or_skip();
+	require_rootfs_or_skip();
+}
+
+int run_cmd(struct run_result *r, const char *tag, const char *script)
+{
+	return run_hutch(r, 30, NULL,
+			 ARGV("-q", "-P", "-D", test_rootfs(), "-M", machine_name(tag),
+			      "/bin/sh", "-c", script));
+}

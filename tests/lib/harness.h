@@ -133,4 +133,17 @@ char *proc_status_field(pid_t pid, const char *key);
 /* Count non-overlapping occurrences of needle in hay. */
 size_t count_substr(const char *hay, const char *needle);
 
+
+/* Shared by the integration tests. */
+#define ARGV(...) ((const char *const[]){ __VA_ARGS__, NULL })
+#define ASSERT_STATUS(r, want)                                                        \
+	cr_assert_eq((r).status, (want),                                              \
+		     "exit status %d, expected %d%s\n--- stdout:\n%s\n--- stderr:\n%s", \
+		     (r).status, (want), (r).timed_out ? " (timed out)" : "", (r).out,  \
+		     (r).err)
+/* Skip unless root and the busybox rootfs fixture are there. */
+void need_rootfs(void);
+/* Run `sh -c script` quietly in pipe mode: stdout is exactly the payload's. */
+int run_cmd(struct run_result *r, const char *tag, const char *script);
+
 #endif
