@@ -1,0 +1,146 @@
+/* hutch integration tests: user namespaces (--private-users=, ownership). */
+#include "../lib/harness.h"
+
+#include <criterion/criterion.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* The "outside" id of the container's uid 0, from /proc/self/uid_map. */
+static unsigned long outside_of(const char *uid_map)
+{
+	unsigned long in = 1, out = 0, len = 0;
+	cr_assert_eq(sscanf(uid_map, "%lu %lu %lu", &in, &out, &len), 3, "uid_map: %s", uid_map);
+	cr_assert_eq(in, 0);
+	return out;
+}
+
+Test(userns, default_pick_is_an_unprivileged_range, .timeout = 60)
+{
+	need_rootfs();
+	struct run_result r;
+	run_cmd(&r, "unspick", "cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups");
+	ASSERT_STATUS(r, 0);
+	unsigned long base = outside_of(r.out);
+	cr_expect(base >= 524288 && base < 1878982656 && base % 65536 == 0,
+		  "picked base %lu is not a 65536-aligned range in nspawn's window", base);
+	cr_expect(strstr(r.out, "65536") != NULL, "range is not 65536 ids: %s", r.out);
+	/* setgroups decided (allow, written by the privileged parent) before gid_map. */
+	cr_expect(strstr(r.out, "allow") != NULL, "setgroups: %s", r.out);
+	run_result_free(&r);
+}
+
+Test(userns, private_users_no_is_the_host_range, .timeout = 60)
+{
+	need_rootfs();
+	struct run_result r;
+	run_hutch(&r, 30, NULL,
+		  ARGV("-q", "-P", "--private-users=no", "-D", test_rootfs(), "-M",
+		       machine_name("unsno"), "/bin/cat", "/proc/self/uid_map"));
+	ASSERT_STATUS(r, 0);
+	cr_expect(strstr(r.out, "4294967295") != NULL, "uid_map: %s", r.out);
+	run_result_free(&r);
+}
+
+/* Two containers running at once never share a range (flock per range). */
+Test(userns, concurrent_picks_differ, .timeout = 90)
+{
+	need_rootfs();
+	struct hutch_proc a, b;
+	const char *script = "cat /proc/self/uid_map; echo READY; sleep 2";
+	cr_assert_eq(hutch_start(&a, NULL, ARGV("-q", "-P", "-D", test_rootfs(), "-M",
+						  machine_name("unsa"), "/bin/sh", "-c", script)),
+		     0);
+	cr_assert_eq(hutch_start(&b, NULL, ARGV("-q", "-P", "-D", test_rootfs(), "-M",
+						  machine_name("unsb"), "/bin/sh", "-c", script)),
+		     0);
+	cr_assert(hutch_expect(&a, true, "READY", 20));
+	cr_assert(hutch_expect(&b, true, "READY", 20));
+	struct run_result ra, rb;
+	hutch_finish(&a, &ra, 20);
+	hutch_finish(&b, &rb, 20);
+	ASSERT_STATUS(ra, 0);
+	ASSERT_STATUS(rb, 0);
+	cr_expect_neq(outside_of(ra.out), outside_of(rb.out), "both containers got %s", ra.out);
+	run_result_free(&ra);
+	run_result_free(&rb);
+}
+
+Test(userns, fixed_range_in_use_is_refused, .timeout = 90)
+{
+	need_rootfs();
+	struct hutch_proc a;
+	cr_assert_eq(hutch_start(&a, NULL, ARGV("-q", "-P", "--private-users=2013265920:65536",
+						  "-D", test_rootfs(), "-M", machine_name("unsfa"),
+						  "/bin/sh", "-c", "echo READY; sleep 2")),
+		     0);
+	cr_assert(hutch_expect(&a, true, "READY", 20));
+	struct run_result rb;
+	run_hutch(&rb, 30, NULL,
+		  ARGV("-q", "-P", "--private-users=2013265920:65536", "-D", test_rootfs(), "-M",
+		       machine_name("unsfb"), "/bin/true"));
+	ASSERT_STATUS(rb, 1);
+	cr_expect(strstr(rb.err, "in use") != NULL, "stderr: %s", rb.err);
+	struct run_result ra;
+	hutch_finish(&a, &ra, 20);
+	ASSERT_STATUS(ra, 0);
+	run_result_free(&ra);
+	run_result_free(&rb);
+}
+
+/* Idmapped root: nothing on disk changes; what root creates is root's on disk. */
+Test(userns, idmapped_root_keeps_disk_ownership, .timeout = 60)
+{
+	need_rootfs();
+	char path[4096];
+	snprintf(path, sizeof path, "%s/root/idmap-probe-%d", test_rootfs(), (int)getpid());
+	struct run_result r;
+	char script[256];
+	snprintf(script, sizeof script, "touch /root/idmap-probe-%d && stat -c %%u /root/idmap-probe-%d",
+		 (int)getpid(), (int)getpid());
+	run_hutch(&r, 30, NULL,
+		  ARGV("-q", "-P", "--private-users-ownership=map", "-D", test_rootfs(), "-M",
+		       machine_name("unsmap"), "/bin/sh", "-c", script));
+	ASSERT_STATUS(r, 0);
+	struct stat st;
+	cr_assert_eq(stat(path, &st), 0, "probe file missing on the host");
+	unlink(path);
+	cr_expect_eq(st.st_uid, 0, "container root's file is uid %u on disk", st.st_uid);
+	cr_expect(strncmp(r.out, "0", 1) == 0, "inside, the file is owned by %s", r.out);
+	run_result_free(&r);
+}
+
+/* nspawn -U's chown shift, then "yes" finds the shifted range again. */
+Test(userns, chown_shift_then_yes, .timeout = 120)
+{
+	need_rootfs();
+	char dir[] = "/tmp/userns-chown-test-XXXXXX";
+	cr_assert(mkdtemp(dir));
+	char cmd[8192];
+	snprintf(cmd, sizeof cmd, "cp -a %s/. %s/", test_rootfs(), dir);
+	cr_assert_eq(system(cmd), 0);
+	struct run_result r;
+	run_hutch(&r, 60, NULL,
+		  ARGV("-q", "-P", "--private-users=1966080:65536", "--private-users-ownership=chown",
+		       "-D", dir, "-M", machine_name("unschown"), "/bin/sh", "-c",
+		       "stat -c %u /bin/busybox /home/tester"));
+	ASSERT_STATUS(r, 0);
+	cr_expect_str_eq(r.out, "0\n1000\n");
+	struct stat st;
+	char p[4200];
+	snprintf(p, sizeof p, "%s/home/tester", dir);
+	cr_assert_eq(stat(p, &st), 0);
+	cr_expect_eq(st.st_uid, 1966080u + 1000u, "home on disk: uid %u", st.st_uid);
+	run_result_free(&r);
+	run_hutch(&r, 60, NULL,
+		  ARGV("-q", "-P", "--private-users=yes", "-D", dir, "-M", machine_name("unsyes"),
+		       "/bin/cat", "/proc/self/uid_map"));
+	ASSERT_STATUS(r, 0);
+	cr_expect_eq(outside_of(r.out), 1966080ul);
+	run_result_free(&r);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	cr_expect_eq(system(cmd), 0);
+}
