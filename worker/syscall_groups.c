@@ -5,6 +5,12 @@
  * file means the same here. Names libseccomp does not know (other
  * architectures, very new calls) are harmless: the compiler skips them.
  * Pure data, apart from @known, which is whatever libseccomp knows.
+ *
+ * Checked against systemd's seccomp-util.c as of v246; members newer than
+ * that were added from systemd's later documentation without the source at
+ * hand and want a check: close_range, epoll_pwait2, mount_setattr,
+ * fchmodat2, futex_waitv, set_mempolicy_home_node, quotactl_fd, @sandbox,
+ * and getrandom/mmap/munmap/sched_getaffinity in @default.
  */
 #include "syscall_groups.h"
 
