@@ -12,6 +12,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <net/if.h>
+#include <sys/socket.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -91,6 +93,17 @@ static int become_payload(struct init_state *s, const struct hutch_exec *e, cons
 	return payload_credentials(e, s->filter, what);
 }
 
+/* --private-network: a fresh network namespace has loopback, but down. */
+static int loopback_up(void)
+{
+	_cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct ifreq ifr = {.ifr_name = "lo"};
+	if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		return -errno;
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	return ioctl(fd, SIOCSIFFLAGS, &ifr) < 0 ? -errno : 0;
+}
+
 /*
  * Every mount was made from the host's user namespace. Joining the
  * container's and only then unsharing the mount namespace makes the kernel
@@ -100,6 +113,8 @@ static int become_payload(struct init_state *s, const struct hutch_exec *e, cons
  */
 static int enter_userns(int fd)
 {
+	/* (A private network namespace stays the one /sys was mounted for, so
+	 * /sys/class/net matches it; its owner is the host user namespace.) */
 	if (setns(fd, CLONE_NEWUSER) < 0 ||
 	    unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP) < 0)
 		return -1;
@@ -223,6 +238,7 @@ static void handle(struct init_state *s, const struct hutch_msg *m)
 _Noreturn void container_main(struct container_args *a)
 {
 	struct init_state s = {.a = a, .root = -1, .slave = -1};
+	int r0;
 	const char *what = NULL;
 	/* If the monitor dies, so does the container, and with it every mount. */
 	/* (getppid() is 0 here: the monitor is outside our PID namespace.) */
@@ -233,6 +249,8 @@ _Noreturn void container_main(struct container_args *a)
 		step_failed(&s, -errno, "cgroup namespace");
 	if (sethostname(a->create.hostname, strlen(a->create.hostname)) < 0)
 		step_failed(&s, -errno, "hostname");
+	if ((a->create.flags & HUTCH_CREATE_PRIVATE_NETWORK) && (r0 = loopback_up()) < 0)
+		step_failed(&s, r0, "loopback");
 	mounts_set_owner(a->userns.fd >= 0 ? a->userns.base : 0);
 	int r = mount_root(a->root_fd, a->root_path, a->userns.idmap_fd, &s.root, &what);
 	closep(&a->userns.idmap_fd);

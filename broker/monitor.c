@@ -209,6 +209,8 @@ static int clone_container(struct container_args *a, struct cgroup *cg, int *pid
 		.pidfd = (uint64_t)(uintptr_t)pidfd,
 		.exit_signal = SIGCHLD,
 	};
+	if (a->create.flags & HUTCH_CREATE_PRIVATE_NETWORK)
+		ca.flags |= CLONE_NEWNET;
 	if (cg->fd >= 0) {
 		ca.flags |= CLONE_INTO_CGROUP;
 		ca.cgroup = (uint64_t)cg->fd;

@@ -76,7 +76,8 @@ struct hutch_open_file {
 /* CREATE: make the container's namespaces and its init. */
 #define HUTCH_CREATE_BOOT  (1u << 0) /* boot mode: nspawn's exit mapping */
 #define HUTCH_CREATE_QUIET (1u << 1) /* no status lines from the broker */
-#define HUTCH_CREATE_FLAGS_ALL (HUTCH_CREATE_BOOT | HUTCH_CREATE_QUIET)
+#define HUTCH_CREATE_PRIVATE_NETWORK (1u << 2) /* own network namespace, loopback only */
+#define HUTCH_CREATE_FLAGS_ALL (HUTCH_CREATE_BOOT | HUTCH_CREATE_QUIET | HUTCH_CREATE_PRIVATE_NETWORK)
 
 /* --private-users= */
 enum hutch_userns {

@@ -152,9 +152,11 @@ int caps_finish(struct settings *s)
 			  caps_name(cap));
 		return -EINVAL;
 	}
-	/* nspawn: an ambient capability is granted in the bounding set too. */
-	s->cap_bounding = (default_capabilities | s->cap_add | s->cap_ambient) & ~s->cap_drop &
-			  ~CAPS_AUDIT;
+	/* nspawn: an ambient capability is granted in the bounding set too, and a
+	 * private network brings CAP_NET_ADMIN (12) unless dropped. */
+	uint64_t net = s->private_network ? 1ull << 12 : 0;
+	s->cap_bounding = (default_capabilities | net | s->cap_add | s->cap_ambient) &
+			  ~s->cap_drop & ~CAPS_AUDIT;
 	s->cap_ambient &= ~CAPS_AUDIT;
 	return 0;
 }

@@ -33,6 +33,7 @@ enum {
 	ARG_LIST_SYSCALL_GROUPS,
 	ARG_PRIVATE_USERS,
 	ARG_PRIVATE_USERS_OWNERSHIP,
+	ARG_PRIVATE_NETWORK,
 };
 
 static const struct option options[] = {
@@ -60,6 +61,7 @@ static const struct option options[] = {
 	{"list-syscall-groups", no_argument, NULL, ARG_LIST_SYSCALL_GROUPS},
 	{"private-users", optional_argument, NULL, ARG_PRIVATE_USERS},
 	{"private-users-ownership", required_argument, NULL, ARG_PRIVATE_USERS_OWNERSHIP},
+	{"private-network", no_argument, NULL, ARG_PRIVATE_NETWORK},
 	{0},
 };
 
@@ -104,6 +106,10 @@ static void help(void)
 	       "     --system-call-filter=[~]LIST\n"
 	       "                            Allow (with ~: deny) these system calls and @groups\n"
 	       "     --list-syscall-groups  Show the system call groups and exit\n"
+	       "\n"
+	       "Networking:\n"
+	       "     --private-network      Disconnect networking of the container from the host\n"
+	       "                            (loopback only; adds CAP_NET_ADMIN)\n"
 	       "\n"
 	       "System identity:\n"
 	       "  -M --machine=NAME         Set the machine name for the container\n"
@@ -359,6 +365,10 @@ static int parse_one(int c, const char *arg, struct settings *s)
 		return parse_private_users("pick", s);
 	case ARG_PRIVATE_USERS:
 		return parse_private_users(arg, s);
+	case ARG_PRIVATE_NETWORK:
+		s->private_network = true;
+		s->origin.private_network = ORIGIN_CMDLINE;
+		return 0;
 	case ARG_PRIVATE_USERS_OWNERSHIP:
 		s->origin.ownership = ORIGIN_CMDLINE;
 		return parse_ownership(arg, &s->ownership);

@@ -146,7 +146,8 @@ static void create(struct client *c)
 {
 	struct hutch_create cr = {
 		.flags = (c->s->start_mode == START_BOOT ? HUTCH_CREATE_BOOT : 0) |
-			 (c->s->quiet ? HUTCH_CREATE_QUIET : 0),
+			 (c->s->quiet ? HUTCH_CREATE_QUIET : 0) |
+			 (c->s->private_network ? HUTCH_CREATE_PRIVATE_NETWORK : 0),
 		.kill_signal = (uint32_t)c->s->kill_signal,
 		.userns = c->s->userns,
 		.ownership = c->s->ownership,

@@ -51,6 +51,7 @@ struct settings {
 	unsigned n_env;
 	char **command; /* NULL-terminated, points into argv; may be empty */
 	uint64_t cap_bounding, cap_ambient; /* bit per capability */
+	bool private_network;
 	uint32_t userns;    /* enum hutch_userns */
 	uint32_t ownership; /* enum hutch_ownership */
 	uint32_t uid_base, uid_count;
@@ -64,7 +65,7 @@ struct settings {
 	struct {
 		uint8_t directory, machine, hostname, user, chdir, uuid, kill_signal,
 			start_mode, console, quiet, env, capabilities, no_new_privs, userns,
-			ownership;
+			ownership, private_network;
 		uint8_t syscall_filter;
 	} origin;
 };

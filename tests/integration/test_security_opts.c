@@ -211,3 +211,26 @@ Test(security, bad_values_fail_with_one_line, .timeout = 60)
 	expect_usage_error("--no-new-privileges=maybe",
 			   "hutch: invalid --no-new-privileges value 'maybe': expected yes or no\n");
 }
+
+/* --private-network: only loopback, up; the host's interfaces are gone. */
+Test(security_opts, private_network_has_only_loopback, .timeout = 60)
+{
+	need_rootfs();
+	struct run_result r;
+	run_hutch(&r, 30, NULL,
+		  ARGV("-q", "-P", "--private-network", "-D", test_rootfs(), "-M",
+		       machine_name("privnet"), "/bin/sh", "-c",
+		       "ls /sys/class/net; cat /sys/class/net/lo/operstate /sys/class/net/lo/flags; "
+		       "nc -w1 192.0.2.1 80 </dev/null 2>&1; grep -c : /proc/net/dev"));
+	ASSERT_STATUS(r, 0);
+	cr_expect(strncmp(r.out, "lo\n", 3) == 0, "interfaces: %s", r.out);
+	cr_expect(strstr(r.out, "0x9") != NULL, "lo is not up: %s", r.out); /* IFF_UP|IFF_LOOPBACK */
+	cr_expect(strstr(r.out, "unreachable") != NULL, "reached the outside: %s", r.out);
+	cr_expect(strstr(r.out, "\n1\n") != NULL, "/proc/net/dev has more than lo: %s", r.out);
+	run_result_free(&r);
+	struct run_result h;
+	run_cmd(&h, "hostnet", "ls /sys/class/net | wc -l");
+	ASSERT_STATUS(h, 0);
+	cr_expect(atoi(h.out) > 1, "without --private-network the host's interfaces show: %s", h.out);
+	run_result_free(&h);
+}
