@@ -61,45 +61,39 @@ static int write_proc(pid_t pid, const char *file, const char *text)
 /* A user namespace mapping [inside, inside+count) to [outside, ...), by fd. */
 static int make_userns(uint32_t inside, uint32_t outside, uint32_t count)
 {
-	int go[2];
-	if (pipe2(go, O_CLOEXEC) < 0)
+	int ready[2], go[2];
+	if (pipe2(ready, O_CLOEXEC) < 0)
 		return -errno;
+	if (pipe2(go, O_CLOEXEC) < 0) {
+		close(ready[0]), close(ready[1]);
+		return -errno;
+	}
 	pid_t pid = fork();
 	if (pid < 0) {
-		close(go[0]), close(go[1]);
+		close(ready[0]), close(ready[1]), close(go[0]), close(go[1]);
 		return -errno;
 	}
-	if (pid == 0) { /* holds the namespace until we have its fd */
-		char b;
-		close(go[1]);
-		_exit(unshare(CLONE_NEWUSER) < 0 || read(go[0], &b, 1) < 0);
+	if (pid == 0) { /* unshares, says so, and holds the namespace until we have it */
+		char b = 'u';
+		close(ready[0]), close(go[1]);
+		if (unshare(CLONE_NEWUSER) < 0 || write(ready[1], &b, 1) != 1)
+			_exit(1);
+		_exit(read(go[0], &b, 1) < 0);
 	}
-	close(go[0]);
-	char map[64], path[64];
+	close(ready[1]), close(go[0]);
+	char b, map[64], path[64];
+	int fd = -1, r = read(ready[0], &b, 1) == 1 ? 0 : -ECHILD;
 	snprintf(map, sizeof map, "%u %u %u\n", inside, outside, count);
-	snprintf(path, sizeof path, "/proc/%d/ns/user", pid);
-	int fd = -1, r = -EAGAIN;
-	for (int i = 0; i < 1000 && r == -EAGAIN; i++) {
-		/* Until the child has unshared, its uid_map is the host's (full). */
-		_cleanup_close_ int ns = open(path, O_RDONLY | O_CLOEXEC);
-		struct stat a, b;
-		if (ns < 0 || fstat(ns, &a) < 0 || stat("/proc/self/ns/user", &b) < 0) {
-			r = -errno;
-			break;
-		}
-		if (a.st_ino == b.st_ino) {
-			usleep(100);
-			continue;
-		}
+	if (r == 0)
 		r = write_proc(pid, "setgroups", "allow");
-		if (r == 0)
-			r = write_proc(pid, "uid_map", map);
-		if (r == 0)
-			r = write_proc(pid, "gid_map", map);
-		if (r == 0)
-			fd = steal_fd(ns);
-	}
-	close(go[1]);
+	if (r == 0)
+		r = write_proc(pid, "uid_map", map);
+	if (r == 0)
+		r = write_proc(pid, "gid_map", map);
+	snprintf(path, sizeof path, "/proc/%d/ns/user", pid);
+	if (r == 0 && (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		r = -errno;
+	close(ready[0]), close(go[1]);
 	waitpid(pid, NULL, 0);
 	return r < 0 ? r : fd;
 }

@@ -386,6 +386,13 @@ int syscall_filter_option(const char *value, struct settings *s)
 
 int syscall_filter_compile_settings(const struct settings *s, struct hutch_seccomp *out)
 {
+	/* The defaults were compiled at build time (tools/gen_default_filter.c). */
+	if (s->n_syscall_filter == 0 && s->cap_bounding == default_filter_caps) {
+		memset(out, 0, sizeof *out);
+		out->ninsns = default_filter_ninsns;
+		memcpy(out->insns, default_filter_insns, default_filter_ninsns * sizeof out->insns[0]);
+		return 0;
+	}
 	int r = syscall_filter_compile(s->syscall_filter, s->n_syscall_filter, s->cap_bounding,
 				       out);
 	if (r == -E2BIG)

@@ -40,4 +40,9 @@ int syscall_filter_compile_settings(const struct settings *s, struct hutch_secco
 /* The system calls that no option can allow (DESIGN.md §4). */
 extern const char *const syscall_filter_never_allowed[];
 
+/* The filter for the default settings, compiled at build time. */
+extern const uint64_t default_filter_caps;
+extern const uint32_t default_filter_ninsns;
+extern const struct hutch_bpf_insn default_filter_insns[];
+
 #endif

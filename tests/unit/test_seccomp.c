@@ -356,3 +356,20 @@ Test(seccomp, command_line)
 		many[i] = "--system-call-filter=read";
 	cr_expect_eq(cli_parse(SETTINGS_MAX_SYSCALL_FILTER + 2, many, &s), CLI_ERROR);
 }
+
+/* The build-time copy of the default filter must be what the code compiles
+ * today (tools/gen_default_filter.c); a stale copy would silently weaken or
+ * break every default container. */
+Test(seccomp, default_filter_matches_fresh_compile)
+{
+	static struct hutch_seccomp fresh, cached;
+	cr_assert_eq(syscall_filter_compile(NULL, 0, default_capabilities, &fresh), 0);
+	cr_assert_eq(default_filter_caps, default_capabilities);
+	cr_assert_eq(default_filter_ninsns, fresh.ninsns);
+	cr_assert_eq(memcmp(default_filter_insns, fresh.insns, fresh.ninsns * sizeof fresh.insns[0]),
+		     0, "build-time default filter differs from a fresh compile");
+	/* And the worker uses it exactly when the settings are the defaults. */
+	struct settings s = {.cap_bounding = default_capabilities};
+	cr_assert_eq(syscall_filter_compile_settings(&s, &cached), 0);
+	cr_assert_eq(memcmp(&cached, &fresh, sizeof fresh), 0);
+}
