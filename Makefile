@@ -76,6 +76,16 @@ fixtures: $(BUILD)/hutch
 escape-compare: all fixtures
 	tests/escape/compare.sh -d -o tests/escape/RESULTS.md
 
+# Side-by-side benchmarks (bench/README.md). Needs root; not part of `make check`.
+# Peers are optional and skipped when missing:
+#   apt-get install -y bubblewrap systemd-container runc firejail hyperfine
+bench: all fixtures
+	bench/run.py
+
+# Where hutch's start time goes (needs linux-perf and strace).
+bench-profile: all fixtures
+	bench/profile.sh
+
 # ---- the two commands of the README -------------------------------------
 demo: deps
 	$(MAKE) all
@@ -115,4 +125,4 @@ install: all
 clean:
 	rm -rf build build-asan build-fuzz hutch
 
-.PHONY: all deps fixtures demo check check-asan fuzz install clean escape-compare
+.PHONY: all deps fixtures demo check check-asan fuzz install clean escape-compare bench bench-profile

@@ -63,7 +63,7 @@ int sandbox_broker_base(void)
 static const char *const monitor_allowed[] = {
 	"read", "write", "close", "poll", "ppoll", "waitid", "wait4", "pidfd_send_signal",
 	"kill", "exit", "exit_group", "openat", "getdents64", "fstat", "newfstatat", "statx",
-	"unlinkat", "rmdir", "fcntl", "mmap", "munmap", "mremap", "brk", "madvise",
+	"unlinkat", "unlink", "rmdir", "fcntl", "mmap", "munmap", "mremap", "brk", "madvise",
 	"clock_gettime", "clock_nanosleep", "nanosleep", "getpid", "gettid", "futex",
 	"lseek", "rt_sigprocmask", "rt_sigaction", "rt_sigreturn", "restart_syscall",
 	"sigaltstack", "getrandom", "tgkill", "writev", "mprotect", "prctl", "dup",

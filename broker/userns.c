@@ -37,14 +37,30 @@ static int lock_range(uint32_t base)
 		return -errno;
 	char path[64];
 	snprintf(path, sizeof path, LOCK_DIR "/%u", base);
-	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+	for (;;) {
+		int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return -errno;
+		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			close(fd);
+			return -EADDRINUSE;
+		}
+		/* The holder before us unlinks the file as it lets go; if we locked
+		 * such an orphan, try again on the current one. */
+		struct stat a, b;
+		if (fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_ino == b.st_ino)
+			return fd;
 		close(fd);
-		return -EADDRINUSE;
 	}
-	return fd;
+}
+
+/* Remove the lock file while still holding it, so none pile up. */
+static void unlock_range(int fd, uint32_t base)
+{
+	char path[64];
+	snprintf(path, sizeof path, LOCK_DIR "/%u", base);
+	unlink(path);
+	close(fd);
 }
 
 static int write_proc(pid_t pid, const char *file, const char *text)
@@ -182,6 +198,7 @@ void userns_release(struct userns *u)
 {
 	closep(&u->fd);
 	closep(&u->idmap_fd);
-	closep(&u->lock_fd);
+	if (u->lock_fd >= 0)
+		unlock_range(u->lock_fd, u->base);
 	u->fd = u->idmap_fd = u->lock_fd = -1;
 }

@@ -30,6 +30,10 @@ Test(userns, default_pick_is_an_unprivileged_range, .timeout = 60)
 	cr_expect(strstr(r.out, "65536") != NULL, "range is not 65536 ids: %s", r.out);
 	/* setgroups decided (allow, written by the privileged parent) before gid_map. */
 	cr_expect(strstr(r.out, "allow") != NULL, "setgroups: %s", r.out);
+	/* The range's lock file goes with the container (none pile up). */
+	char lock[64];
+	snprintf(lock, sizeof lock, "/run/hutch/uid-ranges/%lu", base);
+	cr_expect(access(lock, F_OK) != 0, "%s left behind", lock);
 	run_result_free(&r);
 }
 
