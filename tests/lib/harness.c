@@ -1,5 +1,6 @@
 /* Helpers for hutch's criterion integration tests. See harness.h. */
 #include "harness.h"
+#include "harness_internal.h"
 
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
@@ -28,14 +29,14 @@
 
 /* ---- small utilities ----------------------------------------------------- */
 
-static long long now_ms(void)
+long long now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static char *xstrdup(const char *s)
+char *xstrdup(const char *s)
 {
 	char *d = strdup(s);
 	cr_assert(d != NULL, "out of memory");
@@ -219,7 +220,7 @@ const char *machine_name(const char *tag)
 
 static int lock_fd = -1, lock_mode;
 
-static void lock_take(int op)
+void lock_take(int op)
 {
 	if (lock_mode == op || lock_mode == LOCK_EX)
 		return;
@@ -248,7 +249,7 @@ void harness_lock_exempt(void)
 
 /* ---- spawning ------------------------------------------------------------- */
 
-static char **build_argv(const char *const argv[])
+char **build_argv(const char *const argv[])
 {
 	size_t n = 0;
 	while (argv[n])
@@ -262,7 +263,7 @@ static char **build_argv(const char *const argv[])
 }
 
 /* In the child, before exec: a clean signal state and no stray fds. */
-static void child_reset(void)
+void child_reset(void)
 {
 	sigset_t none;
 	sigemptyset(&none);
@@ -273,7 +274,7 @@ static void child_reset(void)
 	close_range(3, ~0U, 0);
 }
 
-static void set_nonblock(int fd)
+void set_nonblock(int fd)
 {
 	int fl = fcntl(fd, F_GETFL);
 	if (fl >= 0)
@@ -331,7 +332,7 @@ int hutch_start(struct hutch_proc *p, const char *stdin_data, const char *const 
 	return 0;
 }
 
-static void buf_append(char **buf, size_t *len, const char *data, size_t n)
+void buf_append(char **buf, size_t *len, const char *data, size_t n)
 {
 	if (*len + n > MAX_CAPTURE)
 		n = MAX_CAPTURE - *len;
@@ -344,7 +345,7 @@ static void buf_append(char **buf, size_t *len, const char *data, size_t n)
 }
 
 /* Drain a readable fd into a buffer; closes it at EOF. */
-static void drain(int *fd, char **buf, size_t *len)
+void drain(int *fd, char **buf, size_t *len)
 {
 	char tmp[8192];
 	for (;;) {
@@ -372,7 +373,7 @@ static int wait_status(int st)
 	return -1;
 }
 
-static void try_reap(pid_t pid, bool *reaped, int *status, bool block)
+void try_reap(pid_t pid, bool *reaped, int *status, bool block)
 {
 	if (*reaped)
 		return;
@@ -389,7 +390,7 @@ static void try_reap(pid_t pid, bool *reaped, int *status, bool block)
 
 /* SIGKILL pid and all its descendants (a container that outlives a killed
  * hutch must not linger and disturb later tests). */
-static void kill_tree(pid_t pid)
+void kill_tree(pid_t pid)
 {
 	pid_t kids[256];
 	size_t n = find_children(pid, kids, 256);
@@ -510,354 +511,6 @@ void run_result_free(struct run_result *r)
 	free(r->out);
 	free(r->err);
 	r->out = r->err = NULL;
-}
-
-/* ---- pty sessions --------------------------------------------------------- */
-
-int pty_spawn(struct pty_session *s, const char *const argv[])
-{
-	memset(s, 0, sizeof(*s));
-	s->master = s->slave = -1;
-	s->status = -1;
-	cr_assert(access(hutch_bin(), X_OK) == 0,
-		  "hutch binary %s is not executable: run make all", hutch_bin());
-	harness_lock_shared();
-	int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (m < 0)
-		return -errno;
-	char slave[128];
-	if (grantpt(m) < 0 || unlockpt(m) < 0 || ptsname_r(m, slave, sizeof(slave)) != 0) {
-		int e = errno;
-		close(m);
-		return -e;
-	}
-	/* Hold the slave open ourselves until the child is reaped, so that
-	 * reading the master never sees EIO before the child opened it. */
-	int keep = open(slave, O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (keep < 0) {
-		int e = errno;
-		close(m);
-		return -e;
-	}
-	struct winsize ws = { .ws_row = 24, .ws_col = 80 };
-	ioctl(m, TIOCSWINSZ, &ws);
-	char **av = build_argv(argv);
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0) {
-		int e = errno;
-		close(m);
-		close(keep);
-		free(av);
-		return -e;
-	}
-	if (pid == 0) {
-		setsid();
-		int sfd = open(slave, O_RDWR);
-		if (sfd < 0 || ioctl(sfd, TIOCSCTTY, 0) < 0)
-			_exit(126);
-		if (dup2(sfd, 0) < 0 || dup2(sfd, 1) < 0 || dup2(sfd, 2) < 0)
-			_exit(126);
-		child_reset();
-		if (!getenv("TERM"))
-			setenv("TERM", "vt220", 1);
-		execv(av[0], av);
-		dprintf(2, "harness: exec %s: %s\n", av[0], strerror(errno));
-		_exit(126);
-	}
-	free(av);
-	set_nonblock(m);
-	s->pid = pid;
-	s->master = m;
-	s->slave = keep;
-	s->cap = 4096;
-	s->buf = calloc(1, s->cap);
-	cr_assert(s->buf != NULL, "out of memory");
-	return 0;
-}
-
-bool pty_write(struct pty_session *s, const char *str)
-{
-	size_t len = strlen(str), off = 0;
-	long long deadline = now_ms() + 5000;
-	while (off < len && s->master >= 0) {
-		ssize_t n = write(s->master, str + off, len - off);
-		if (n > 0) {
-			off += (size_t)n;
-		} else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-			if (now_ms() > deadline)
-				return false;
-			usleep(10000);
-		} else {
-			return false;
-		}
-	}
-	return off == len;
-}
-
-/* Read what is there within timeout_ms. */
-static void pty_pump(struct pty_session *s, int timeout_ms)
-{
-	if (s->master >= 0) {
-		struct pollfd pfd = { .fd = s->master, .events = POLLIN };
-		if (poll(&pfd, 1, timeout_ms > 20 ? 20 : timeout_ms) > 0) {
-			char *b = s->buf;
-			drain(&s->master, &b, &s->len);
-			s->buf = b;
-		}
-	} else if (!s->exited) {
-		usleep(20000);
-	}
-	try_reap(s->pid, &s->exited, &s->status, false);
-	if (s->exited && s->slave >= 0) {
-		close(s->slave);
-		s->slave = -1;
-	}
-}
-
-bool pty_expect(struct pty_session *s, const char *needle, int timeout_sec)
-{
-	long long deadline = now_ms() + timeout_sec * 1000LL;
-	for (;;) {
-		char *hit = strstr(s->buf + s->cursor, needle);
-		if (hit) {
-			s->cursor = (size_t)(hit - s->buf) + strlen(needle);
-			return true;
-		}
-		long long left = deadline - now_ms();
-		if (left <= 0 || (s->master < 0 && s->exited))
-			return false;
-		pty_pump(s, (int)left);
-	}
-}
-
-int pty_wait(struct pty_session *s, int timeout_sec)
-{
-	long long deadline = now_ms() + timeout_sec * 1000LL;
-	while (!s->exited) {
-		if (now_ms() >= deadline)
-			return -1;
-		pty_pump(s, 20);
-	}
-	/* Collect whatever is still buffered in the master. */
-	for (int i = 0; i < 5 && s->master >= 0; i++)
-		pty_pump(s, 20);
-	return s->status;
-}
-
-void pty_close(struct pty_session *s)
-{
-	if (s->pid > 0 && !s->exited) {
-		kill_tree(s->pid);
-		kill(-s->pid, SIGKILL);
-		try_reap(s->pid, &s->exited, &s->status, true);
-	}
-	if (s->master >= 0)
-		close(s->master);
-	if (s->slave >= 0)
-		close(s->slave);
-	s->master = s->slave = -1;
-	free(s->buf);
-	s->buf = NULL;
-}
-
-/* ---- host snapshots ------------------------------------------------------- */
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void list_add(char ***list, size_t *n, const char *s)
-{
-	char **nl = realloc(*list, (*n + 1) * sizeof(**list));
-	cr_assert(nl != NULL, "out of memory");
-	nl[(*n)++] = xstrdup(s);
-	*list = nl;
-}
-
-static void list_free(char **list, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(list[i]);
-	free(list);
-}
-
-static void snap_mounts(struct host_snapshot *s)
-{
-	char *mi = read_file_str("/proc/self/mountinfo");
-	cr_assert(mi != NULL, "cannot read /proc/self/mountinfo");
-	for (char *line = strtok(mi, "\n"); line; line = strtok(NULL, "\n")) {
-		/* id parent major:minor root MOUNTPOINT ... */
-		char *f = line;
-		for (int i = 0; i < 4 && f; i++) {
-			f = strchr(f, ' ');
-			if (f)
-				f++;
-		}
-		if (!f)
-			continue;
-		char *end = strchr(f, ' ');
-		if (end)
-			*end = '\0';
-		list_add(&s->mounts, &s->n_mounts, f);
-	}
-	free(mi);
-}
-
-static void snap_glob(char ***list, size_t *n, const char *pattern, bool dirs_only)
-{
-	glob_t g;
-	if (glob(pattern, dirs_only ? GLOB_ONLYDIR : 0, NULL, &g) != 0)
-		return;
-	for (size_t i = 0; i < g.gl_pathc; i++) {
-		struct stat st;
-		if (strstr(g.gl_pathv[i], BOOT_MACHINE_PREFIX))
-			continue; /* boot tests run beside the leak checks */
-		if (dirs_only && (lstat(g.gl_pathv[i], &st) != 0 || !S_ISDIR(st.st_mode)))
-			continue;
-		list_add(list, n, g.gl_pathv[i]);
-	}
-	globfree(&g);
-}
-
-static void snap_fill(struct host_snapshot *s)
-{
-	memset(s, 0, sizeof(*s));
-	snap_mounts(s);
-	/* machine.slice of a unified layout, of the hybrid "unified" mount, and
-	 * of each v1 controller. */
-	snap_glob(&s->cgroups, &s->n_cgroups, "/sys/fs/cgroup/machine.slice/hutch-*", true);
-	snap_glob(&s->cgroups, &s->n_cgroups, "/sys/fs/cgroup/*/machine.slice/hutch-*", true);
-	snap_glob(&s->tmp, &s->n_tmp, "/tmp/hutch*", false);
-	/* qsort(NULL, 0, ...) is undefined behaviour (UBSan says so). */
-	if (s->n_mounts)
-		qsort(s->mounts, s->n_mounts, sizeof(char *), cmp_str);
-	if (s->n_cgroups)
-		qsort(s->cgroups, s->n_cgroups, sizeof(char *), cmp_str);
-	if (s->n_tmp)
-		qsort(s->tmp, s->n_tmp, sizeof(char *), cmp_str);
-}
-
-void host_snapshot_take(struct host_snapshot *s)
-{
-	lock_take(LOCK_EX);
-	snap_fill(s);
-}
-
-void host_snapshot_free(struct host_snapshot *s)
-{
-	list_free(s->mounts, s->n_mounts);
-	list_free(s->cgroups, s->n_cgroups);
-	list_free(s->tmp, s->n_tmp);
-	memset(s, 0, sizeof(*s));
-}
-
-/* Appends "what: +x -y" differences of two sorted lists to msg. */
-static bool list_diff(char **msg, size_t *mlen, const char *what, char **a, size_t na,
-		      char **b, size_t nb)
-{
-	bool same = true;
-	size_t i = 0, j = 0;
-	while (i < na || j < nb) {
-		int c = i >= na ? 1 : j >= nb ? -1 : strcmp(a[i], b[j]);
-		if (c == 0) {
-			i++;
-			j++;
-			continue;
-		}
-		same = false;
-		const char *item = c < 0 ? a[i++] : b[j++];
-		char line[PATH_MAX + 64];
-		snprintf(line, sizeof(line), " %s %s: %s;", c < 0 ? "vanished" : "leaked", what, item);
-		buf_append(msg, mlen, line, strlen(line));
-	}
-	return same;
-}
-
-void host_snapshot_assert_same(const struct host_snapshot *before)
-{
-	long long deadline = now_ms() + 2000;
-	for (;;) {
-		struct host_snapshot now;
-		snap_fill(&now);
-		char *msg = calloc(1, 1);
-		size_t mlen = 0;
-		bool same = list_diff(&msg, &mlen, "mount", before->mounts, before->n_mounts,
-				      now.mounts, now.n_mounts);
-		same &= list_diff(&msg, &mlen, "cgroup", before->cgroups, before->n_cgroups,
-				  now.cgroups, now.n_cgroups);
-		same &= list_diff(&msg, &mlen, "tmp entry", before->tmp, before->n_tmp, now.tmp,
-				  now.n_tmp);
-		host_snapshot_free(&now);
-		if (same || now_ms() >= deadline) {
-			cr_assert(same, "host state changed:%s", msg);
-			free(msg);
-			return;
-		}
-		free(msg);
-		usleep(100000);
-	}
-}
-
-/* ---- processes ------------------------------------------------------------ */
-
-static bool same_pidns(pid_t a, pid_t b)
-{
-	char pa[64], pb[64], la[64] = "", lb[64] = "";
-	snprintf(pa, sizeof(pa), "/proc/%d/ns/pid", (int)a);
-	snprintf(pb, sizeof(pb), "/proc/%d/ns/pid", (int)b);
-	ssize_t na = readlink(pa, la, sizeof(la) - 1);
-	ssize_t nb = readlink(pb, lb, sizeof(lb) - 1);
-	return na > 0 && nb > 0 && strcmp(la, lb) == 0;
-}
-
-size_t find_children(pid_t parent, pid_t *out, size_t max)
-{
-	DIR *d = opendir("/proc");
-	if (!d)
-		return 0;
-	size_t n = 0;
-	struct dirent *de;
-	while ((de = readdir(d)) && n < max) {
-		char *end;
-		long pid = strtol(de->d_name, &end, 10);
-		if (*end || pid <= 0)
-			continue;
-		char path[64];
-		snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
-		char *st = read_file_str(path);
-		if (!st)
-			continue;
-		char *rp = strrchr(st, ')');
-		char state;
-		int ppid = -1;
-		if (rp && sscanf(rp + 1, " %c %d", &state, &ppid) == 2 && ppid == parent)
-			out[n++] = (pid_t)pid;
-		free(st);
-	}
-	closedir(d);
-	return n;
-}
-
-pid_t find_child_with_uid_not(pid_t parent, uid_t uid)
-{
-	pid_t kids[256], found = 0;
-	size_t n = find_children(parent, kids, 256);
-	for (size_t i = 0; i < n; i++) {
-		char *u = proc_status_field(kids[i], "Uid");
-		if (!u)
-			continue;
-		unsigned long ruid = strtoul(u, NULL, 10);
-		free(u);
-		if (ruid == uid)
-			continue;
-		if (same_pidns(kids[i], parent))
-			return kids[i];
-		if (!found)
-			found = kids[i];
-	}
-	return found;
 }
 
 void need_rootfs(void)
