@@ -29,7 +29,7 @@ WORKER_SRC := $(wildcard worker/*.c)
 CORE_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(COMMON_SRC) $(BROKER_SRC) $(WORKER_SRC))
 # The payload filter for default settings, compiled once at build time.
 GEN_FILTER := $(BUILD)/default_filter.c
-LIB_OBJ := $(CORE_OBJ) $(BUILD)/default_filter.o
+LIB_OBJ := $(CORE_OBJ) $(BUILD)/default_filter.o $(BUILD)/broker_filters.o
 
 TEST_SRC := $(wildcard tests/unit/*.c tests/integration/*.c tests/escape/test_*.c tests/lib/*.c)
 TEST_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SRC))
@@ -46,13 +46,24 @@ $(BUILD)/%.o: %.c $(wildcard common/*.h broker/*.h worker/*.h tests/lib/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
-$(BUILD)/tools/gen_default_filter: $(BUILD)/tools/gen_default_filter.o $(CORE_OBJ)
+$(BUILD)/tools/gen_default_filter: $(BUILD)/tools/gen_default_filter.o \
+		$(patsubst %.c,$(BUILD)/%.o,$(COMMON_SRC) $(WORKER_SRC))
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
 
 $(GEN_FILTER): $(BUILD)/tools/gen_default_filter
 	$< > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/default_filter.o: $(GEN_FILTER)
+	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+# The broker's own filters, also compiled at build time.
+$(BUILD)/tools/gen_broker_filters: $(BUILD)/tools/gen_broker_filters.o
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
+
+$(BUILD)/broker_filters.c: $(BUILD)/tools/gen_broker_filters
+	$< > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/broker_filters.o: $(BUILD)/broker_filters.c
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
 $(BUILD)/hutch-tests: $(TEST_OBJ) $(LIB_OBJ)
@@ -108,11 +119,11 @@ check-asan: deps
 FUZZ_SECONDS ?= 30
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(FUZZ_SRC))
-build-fuzz/%: tests/fuzz/%.c $(COMMON_SRC) $(BROKER_SRC) $(WORKER_SRC) build/default_filter.c
+build-fuzz/%: tests/fuzz/%.c $(COMMON_SRC) $(BROKER_SRC) $(WORKER_SRC) build/default_filter.c build/broker_filters.c
 	@mkdir -p build-fuzz
 	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -DHUTCH_FUZZING -DHUTCH_WORKER_UID=$(HUTCH_WORKER_UID) \
 		-fsanitize=fuzzer,address,undefined -o $@ $< $(COMMON_SRC) $(BROKER_SRC) $(WORKER_SRC) \
-		build/default_filter.c $(LIBS)
+		build/default_filter.c build/broker_filters.c $(LIBS)
 fuzz: deps $(FUZZ_BIN)
 	@set -o pipefail; for f in $(FUZZ_BIN); do echo "== $$f"; mkdir -p build-fuzz/corpus-$$(basename $$f); \
 		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=70000 -print_final_stats=1 \
