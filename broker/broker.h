@@ -36,7 +36,6 @@ struct container_args {
 	int sock;          /* to the worker */
 	int root_fd;       /* O_PATH fd of the root directory, host mount namespace */
 	char root_path[HUTCH_PATH_MAX]; /* what it was opened from */
-	int status_fd;     /* write end: one byte 'E' right before execve */
 	bool has_cgroup;   /* the monitor made a v2 cgroup for us */
 	struct userns userns;
 	struct hutch_create create;

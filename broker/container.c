@@ -163,10 +163,6 @@ static _Noreturn void handle_exec(struct init_state *s, const struct hutch_exec 
 
 	if (s->a->userns.fd >= 0 && enter_userns(s->a->userns.fd) < 0)
 		step_failed(s, -errno, "user namespace");
-	/* Tell the monitor the payload starts now: status lines and exit codes
-	 * from here on are the payload's. */
-	if (write(s->a->status_fd, "E", 1) != 1)
-		_exit(1);
 	if (e->flags & HUTCH_EXEC_AS_PID2) {
 		pid_t pid = fork();
 		if (pid < 0)

@@ -101,22 +101,6 @@ static int exit_status_of(const siginfo_t *si, bool boot)
 	return 128 + si->si_status;
 }
 
-static void report_exit(const struct hutch_create *c, const siginfo_t *si, int status)
-{
-	bool boot = c->flags & HUTCH_CREATE_BOOT;
-	if (si->si_code == CLD_EXITED || (boot && (status == 0 || status == 133))) {
-		if (status == 0)
-			log_info("Container %s exited successfully.", c->machine);
-		else if (status == 133 && boot)
-			log_info("Container %s is being rebooted.", c->machine);
-		else
-			log_info("Container %s failed with error code %d.", c->machine, status);
-	} else {
-		log_info("Container %s terminated by signal SIG%s.", c->machine,
-			 sigabbrev_np(si->si_status) ? sigabbrev_np(si->si_status) : "?");
-	}
-}
-
 static int open_signalfd(void)
 {
 	sigset_t set;
@@ -136,35 +120,29 @@ static int wait_worker(struct monitor *m)
 	return si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
 }
 
-/* Runs after CREATE: the container init owns the worker socket now. */
-static int supervise(struct monitor *m, int pidfd, int status_fd, const struct hutch_create *c)
+/*
+ * Runs after CREATE: the container init owns the worker socket now. The exit
+ * status is computed here (hutch's own answer to its caller); the worker only
+ * gets it, in SIGUSR1's value, to word the status line it prints.
+ */
+static int supervise(struct monitor *m, int pidfd, const struct hutch_create *c)
 {
 	_cleanup_close_ int sfd = open_signalfd();
 	if (sfd < 0) {
 		log_error("signalfd: %m");
 		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
 	}
-	bool execed = false, container_done = false;
 	siginfo_t csi = {0};
-	int status = 1;
-	while (!container_done) {
-		struct pollfd p[4] = {
+	for (bool done = false; !done;) {
+		struct pollfd p[3] = {
 			{.fd = pidfd, .events = POLLIN},
 			{.fd = sfd, .events = POLLIN},
 			{.fd = m->worker ? m->worker_pidfd : -1, .events = POLLIN},
-			{.fd = status_fd, .events = POLLIN},
 		};
-		if (poll(p, 4, -1) < 0) {
+		if (poll(p, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
-		}
-		if (p[3].revents) {
-			char b = 0;
-			if (read(status_fd, &b, 1) == 1 && b == 'E')
-				execed = true;
-			close(status_fd);
-			status_fd = -1;
 		}
 		if (p[1].revents & POLLIN) {
 			struct signalfd_siginfo ssi;
@@ -179,25 +157,18 @@ static int supervise(struct monitor *m, int pidfd, int status_fd, const struct h
 			if (ws == HUTCH_WORKER_EXIT_KILL || ws >= 128)
 				syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
 		}
-		if (p[0].revents) {
-			if (waitid(P_PIDFD, (id_t)pidfd, &csi, WEXITED) == 0)
-				container_done = true;
-		}
+		if (p[0].revents)
+			done = waitid(P_PIDFD, (id_t)pidfd, &csi, WEXITED) == 0;
 	}
-	if (status_fd >= 0) {
-		char b = 0;
-		if (read(status_fd, &b, 1) == 1 && b == 'E')
-			execed = true;
-		close(status_fd);
-	}
-	/* The worker drains the console and leaves once told the container is gone. */
+	bool boot = c->flags & HUTCH_CREATE_BOOT;
+	int status = exit_status_of(&csi, boot);
+	/* The worker drains the console, prints the status line and leaves. */
 	if (m->worker) {
-		syscall(SYS_pidfd_send_signal, m->worker_pidfd, SIGUSR1, NULL, 0);
+		bool by_signal = csi.si_code != CLD_EXITED && !(boot && (status == 0 || status == 133));
+		siginfo_t info = {.si_signo = SIGUSR1, .si_code = SI_QUEUE, .si_pid = getpid()};
+		info.si_value.sival_int = status | (by_signal ? csi.si_status << 8 : 0);
+		syscall(SYS_pidfd_send_signal, m->worker_pidfd, SIGUSR1, &info, 0);
 		wait_worker(m);
-	}
-	if (execed) {
-		status = exit_status_of(&csi, c->flags & HUTCH_CREATE_BOOT);
-		report_exit(c, &csi, status);
 	}
 	return status;
 }
@@ -230,7 +201,6 @@ static int handle_create(struct monitor *m, const struct hutch_msg *msg)
 		log_error("broker: invalid machine or host name");
 		return 1;
 	}
-	log_quiet = c->flags & HUTCH_CREATE_QUIET;
 	struct cgroup cg;
 	struct container_args a = {
 		.sock = m->sock,
@@ -240,7 +210,7 @@ static int handle_create(struct monitor *m, const struct hutch_msg *msg)
 	};
 	strcpy(a.root_path, m->root_path);
 	const char *what = "cgroup";
-	int status_pipe[2] = {-1, -1}, pidfd = -1;
+	int pidfd = -1;
 	int r = cgroup_create(c->machine, &cg);
 	if (r == -ENOENT)
 		r = 0; /* no cgroup v2 hierarchy: run in ours */
@@ -248,19 +218,14 @@ static int handle_create(struct monitor *m, const struct hutch_msg *msg)
 		r = userns_prepare(c, m->root_fd, &a.userns, &what);
 	if (r == 0 && cg.fd >= 0 && a.userns.fd >= 0)
 		r = cgroup_delegate(&cg, a.userns.base);
-	if (r == 0 && pipe2(status_pipe, O_CLOEXEC) < 0)
-		r = -errno;
 	if (r == 0) {
-		a.status_fd = status_pipe[1];
 		a.has_cgroup = cg.fd >= 0;
 		what = "clone";
 		r = clone_container(&a, &cg, &pidfd);
-		close(status_pipe[1]);
 	}
 	closep(&a.userns.fd); /* the container init has its own copies */
 	closep(&a.userns.idmap_fd);
 	if (r < 0) {
-		closep(&status_pipe[0]);
 		hutch_send_reply(m->sock, r, what, NULL, 0);
 		userns_release(&a.userns);
 		cgroup_remove(&cg);
@@ -280,7 +245,7 @@ static int handle_create(struct monitor *m, const struct hutch_msg *msg)
 		log_error("broker: cannot confine the monitor: %m");
 		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
 	}
-	int status = supervise(m, pidfd, status_pipe[0], c);
+	int status = supervise(m, pidfd, c);
 	close(pidfd);
 	userns_release(&a.userns); /* the uid range is free again */
 	cgroup_remove(&cg);

@@ -84,7 +84,32 @@ static void drain(int master, bool forward)
 			forward = false;
 }
 
-int console_relay(int master, enum console_mode mode)
+/* The monitor's word that the container is gone, with its exit status. */
+static bool is_outcome(const struct signalfd_siginfo *si, int *outcome)
+{
+	if (si->ssi_signo != SIGUSR1 || si->ssi_code != SI_QUEUE ||
+	    si->ssi_pid != (uint32_t)getppid())
+		return false;
+	*outcome = si->ssi_int;
+	return true;
+}
+
+int console_wait_outcome(void)
+{
+	sigset_t usr1;
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &usr1, NULL);
+	_cleanup_close_ int sfd = signalfd(-1, &usr1, SFD_CLOEXEC);
+	struct signalfd_siginfo si;
+	int outcome = 1;
+	while (sfd >= 0 && read(sfd, &si, sizeof si) == sizeof si)
+		if (is_outcome(&si, &outcome))
+			break;
+	return outcome;
+}
+
+int console_relay(int master, enum console_mode mode, int *outcome)
 {
 	/*
 	 * Hold a peer of our own: systemd hangs up /dev/console while it boots,
@@ -134,7 +159,7 @@ int console_relay(int master, enum console_mode mode)
 			struct signalfd_siginfo si;
 			bool gone = false;
 			while (read(sfd, &si, sizeof si) == sizeof si)
-				gone |= si.ssi_signo == SIGUSR1;
+				gone |= is_outcome(&si, outcome);
 			if (gone) {
 				if (out.len && forward_output && !out_dead)
 					(void)write_full(STDOUT_FILENO, out.data, out.len);

@@ -327,6 +327,22 @@ static void exec_payload(struct client *c, const struct identity *id)
 	free(e);
 }
 
+/* nspawn's status line; the monitor computed the status (outcome & 0xff). */
+static int report_exit(const struct settings *s, int outcome)
+{
+	int status = outcome & 0xff, sig = outcome >> 8;
+	const char *abbrev = sig ? sigabbrev_np(sig) : NULL;
+	if (sig)
+		log_info("Container %s terminated by signal SIG%s.", s->machine, abbrev ? abbrev : "?");
+	else if (status == 0)
+		log_info("Container %s exited successfully.", s->machine);
+	else if (status == 133 && s->start_mode == START_BOOT)
+		log_info("Container %s is being rebooted.", s->machine);
+	else
+		log_info("Container %s failed with error code %d.", s->machine, status);
+	return status;
+}
+
 int worker_main(int sock, int argc, char **argv)
 {
 	int r = worker_drop_privileges(sock);
@@ -394,7 +410,10 @@ int worker_main(int sock, int argc, char **argv)
 		step_error(&c, "switching to the container root", r);
 	exec_payload(&c, &id);
 	close(sock);
+	int outcome = 1;
 	if (master < 0)
-		return 0;
-	return console_relay(master, s.console) ? HUTCH_WORKER_EXIT_KILL : 0;
+		outcome = console_wait_outcome();
+	else if (console_relay(master, s.console, &outcome))
+		return HUTCH_WORKER_EXIT_KILL;
+	return report_exit(&s, outcome);
 }
