@@ -125,7 +125,6 @@ int caps_option(enum caps_option opt, const char *list, struct settings *s)
 		s->cap_ambient |= mask;
 		break;
 	}
-	s->origin.capabilities = ORIGIN_CMDLINE;
 	return 0;
 }
 
@@ -136,7 +135,6 @@ int caps_parse_no_new_privs(const char *v, struct settings *s)
 	for (size_t i = 0; i < ARRAY_SIZE(yes); i++)
 		if (strcasecmp(v, yes[i]) == 0 || strcasecmp(v, no[i]) == 0) {
 			s->no_new_privs = strcasecmp(v, yes[i]) == 0;
-			s->origin.no_new_privs = ORIGIN_CMDLINE;
 			return 0;
 		}
 	log_error("invalid --no-new-privileges value '%s': expected yes or no", v);

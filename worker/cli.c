@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Command line, with systemd-nspawn's option names and meanings. */
 #include "settings.h"
+#include "options.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -14,58 +15,8 @@
 
 #include "../common/util.h"
 #include "caps.h"
-#include "seccomp.h"
-#include "syscall_groups.h"
 
-enum {
-	ARG_VERSION = 0x100,
-	ARG_CHDIR,
-	ARG_HOSTNAME,
-	ARG_UUID,
-	ARG_KILL_SIGNAL,
-	ARG_CONSOLE,
-	ARG_REGISTER,
-	ARG_CAPABILITY,
-	ARG_DROP_CAPABILITY,
-	ARG_AMBIENT_CAPABILITY,
-	ARG_NO_NEW_PRIVILEGES,
-	ARG_SYSTEM_CALL_FILTER,
-	ARG_LIST_SYSCALL_GROUPS,
-	ARG_PRIVATE_USERS,
-	ARG_PRIVATE_USERS_OWNERSHIP,
-	ARG_PRIVATE_NETWORK,
-};
-
-static const struct option options[] = {
-	{"help", no_argument, NULL, 'h'},
-	{"version", no_argument, NULL, ARG_VERSION},
-	{"directory", required_argument, NULL, 'D'},
-	{"boot", no_argument, NULL, 'b'},
-	{"as-pid2", no_argument, NULL, 'a'},
-	{"chdir", required_argument, NULL, ARG_CHDIR},
-	{"setenv", required_argument, NULL, 'E'},
-	{"user", required_argument, NULL, 'u'},
-	{"machine", required_argument, NULL, 'M'},
-	{"hostname", required_argument, NULL, ARG_HOSTNAME},
-	{"uuid", required_argument, NULL, ARG_UUID},
-	{"kill-signal", required_argument, NULL, ARG_KILL_SIGNAL},
-	{"quiet", no_argument, NULL, 'q'},
-	{"console", required_argument, NULL, ARG_CONSOLE},
-	{"pipe", no_argument, NULL, 'P'},
-	{"register", required_argument, NULL, ARG_REGISTER},
-	{"capability", required_argument, NULL, ARG_CAPABILITY},
-	{"drop-capability", required_argument, NULL, ARG_DROP_CAPABILITY},
-	{"ambient-capability", required_argument, NULL, ARG_AMBIENT_CAPABILITY},
-	{"no-new-privileges", required_argument, NULL, ARG_NO_NEW_PRIVILEGES},
-	{"system-call-filter", required_argument, NULL, ARG_SYSTEM_CALL_FILTER},
-	{"list-syscall-groups", no_argument, NULL, ARG_LIST_SYSCALL_GROUPS},
-	{"private-users", optional_argument, NULL, ARG_PRIVATE_USERS},
-	{"private-users-ownership", required_argument, NULL, ARG_PRIVATE_USERS_OWNERSHIP},
-	{"private-network", no_argument, NULL, ARG_PRIVATE_NETWORK},
-	{0},
-};
-
-static void help(void)
+void cli_help(void)
 {
 	printf("hutch [OPTIONS...] [COMMAND [ARGS...]]\n"
 	       "\n"
@@ -124,12 +75,6 @@ static void help(void)
 	       "     --register=no          Accepted for compatibility; hutch has no machined\n"
 	       "\n"
 	       "See hutch(1) for details.\n");
-}
-
-static int bad(const char *opt, const char *value, const char *hint)
-{
-	log_error("invalid %s value '%s'%s%s", opt, value, hint ? ": " : "", hint ? hint : "");
-	return -EINVAL;
 }
 
 int parse_signal(const char *s)
@@ -208,18 +153,17 @@ int parse_private_users(const char *v, struct settings *s)
 		size_t n = colon ? (size_t)(colon - v) : strlen(v);
 		unsigned long b, c = 65536;
 		if (n == 0 || n >= sizeof base)
-			return bad("--private-users", v, "expected pick, yes, no, identity or BASE[:COUNT]");
+			return option_invalid(v, "expected pick, yes, no, identity or BASE[:COUNT]");
 		memcpy(base, v, n);
 		base[n] = '\0';
 		if (parse_uint(base, UINT32_MAX - 1, &b) < 0 ||
 		    (colon && (parse_uint(colon + 1, UINT32_MAX, &c) < 0 || c == 0)) ||
 		    b + c > UINT32_MAX)
-			return bad("--private-users", v, "expected pick, yes, no, identity or BASE[:COUNT]");
+			return option_invalid(v, "expected pick, yes, no, identity or BASE[:COUNT]");
 		s->userns = HUTCH_USERNS_FIXED;
 		s->uid_base = (uint32_t)b;
 		s->uid_count = (uint32_t)c;
 	}
-	s->origin.userns = ORIGIN_CMDLINE;
 	return 0;
 }
 
@@ -234,176 +178,65 @@ int parse_ownership(const char *v, uint32_t *out)
 			*out = i;
 			return 0;
 		}
-	return bad("--private-users-ownership", v, "expected auto, map, chown or off");
+	return option_invalid(v, "expected auto, map, chown or off");
 }
 
-static int copy_value(char *dst, size_t size, const char *opt, const char *value)
-{
-	if (strlen(value) >= size)
-		return bad(opt, value, "too long");
-	strcpy(dst, value);
-	return 0;
-}
+/* getopt's table and short-option string, built from option_table. */
+static struct option long_options[64];
+static char short_options[64] = "+";
 
-static bool env_assignment_valid(const char *s)
+static void build_getopt_tables(void)
 {
-	const char *eq = strchr(s, '=');
-	if (!eq || eq == s)
-		return false;
-	for (const char *p = s; *p; p++)
-		if ((unsigned char)*p < 0x20 && *p != '\t')
-			return false;
-	for (const char *p = s; p < eq; p++)
-		if (!(isalnum((unsigned char)*p) || *p == '_'))
-			return false;
-	return !isdigit((unsigned char)s[0]);
-}
-
-static int parse_console(const char *v, enum console_mode *out)
-{
-	static const char *const names[] = {
-		[CONSOLE_INTERACTIVE] = "interactive", [CONSOLE_READ_ONLY] = "read-only",
-		[CONSOLE_PASSIVE] = "passive",         [CONSOLE_PIPE] = "pipe",
-		[CONSOLE_AUTOPIPE] = "autopipe",
-	};
-	for (size_t i = 1; i < ARRAY_SIZE(names); i++)
-		if (strcmp(v, names[i]) == 0) {
-			*out = (enum console_mode)i;
-			return 0;
+	size_t n = 0, k = 1;
+	for (size_t i = 0; i < option_table_len; i++) {
+		const struct option_def *d = &option_table[i];
+		int val = d->short_name ? d->short_name : 0x100 + (int)i;
+		if (d->name && n + 1 < ARRAY_SIZE(long_options))
+			long_options[n++] = (struct option){d->name, d->has_arg, NULL, val};
+		if (d->short_name && k + 3 < sizeof short_options) {
+			short_options[k++] = (char)d->short_name;
+			if (d->has_arg == required_argument)
+				short_options[k++] = ':';
 		}
-	return bad("--console", v, "expected interactive, read-only, passive, pipe or autopipe");
-}
-
-static int parse_one(int c, const char *arg, struct settings *s)
-{
-	int r;
-	switch (c) {
-	case 'D':
-		s->origin.directory = ORIGIN_CMDLINE;
-		if (!*arg)
-			return bad("--directory", arg, "empty path");
-		return copy_value(s->directory, sizeof s->directory, "--directory", arg);
-	case 'b':
-	case 'a':
-		if (s->origin.start_mode && s->start_mode != (c == 'b' ? START_BOOT : START_PID2)) {
-			log_error("--boot and --as-pid2 may not be combined");
-			return -EINVAL;
-		}
-		s->start_mode = c == 'b' ? START_BOOT : START_PID2;
-		s->origin.start_mode = ORIGIN_CMDLINE;
-		return 0;
-	case ARG_CHDIR:
-		if (arg[0] != '/')
-			return bad("--chdir", arg, "must be an absolute path");
-		s->origin.chdir = ORIGIN_CMDLINE;
-		return copy_value(s->chdir, sizeof s->chdir, "--chdir", arg);
-	case 'E':
-		if (!env_assignment_valid(arg))
-			return bad("--setenv", arg, "expected NAME=VALUE");
-		if (s->n_env >= SETTINGS_MAX_ENV)
-			return bad("--setenv", arg, "too many variables");
-		s->env[s->n_env++] = (char *)arg;
-		s->origin.env = ORIGIN_CMDLINE;
-		return 0;
-	case 'u':
-		if (!*arg || strpbrk(arg, ":/\n"))
-			return bad("--user", arg, "not a user name or UID");
-		s->origin.user = ORIGIN_CMDLINE;
-		return copy_value(s->user, sizeof s->user, "--user", arg);
-	case 'M':
-		if (!name_is_valid(arg))
-			return bad("--machine", arg, "use letters, digits, '.', '_' and '-', at most 64");
-		s->origin.machine = ORIGIN_CMDLINE;
-		return copy_value(s->machine, sizeof s->machine, "--machine", arg);
-	case ARG_HOSTNAME:
-		if (!name_is_valid(arg))
-			return bad("--hostname", arg, "use letters, digits, '.', '_' and '-', at most 64");
-		s->origin.hostname = ORIGIN_CMDLINE;
-		return copy_value(s->hostname, sizeof s->hostname, "--hostname", arg);
-	case ARG_UUID:
-		if (parse_uuid(arg, s->uuid) < 0)
-			return bad("--uuid", arg, "expected 32 hex digits, optionally as 8-4-4-4-12");
-		s->origin.uuid = ORIGIN_CMDLINE;
-		return 0;
-	case ARG_KILL_SIGNAL:
-		r = parse_signal(arg);
-		if (r < 0)
-			return bad("--kill-signal", arg, "expected a signal name like SIGTERM or RTMIN+3");
-		if (r == SIGSTOP)
-			return bad("--kill-signal", arg, "SIGSTOP cannot stop a container");
-		s->kill_signal = r;
-		s->origin.kill_signal = ORIGIN_CMDLINE;
-		return 0;
-	case 'q':
-		s->quiet = true;
-		s->origin.quiet = ORIGIN_CMDLINE;
-		return 0;
-	case ARG_CONSOLE:
-		s->origin.console = ORIGIN_CMDLINE;
-		return parse_console(arg, &s->console);
-	case 'P':
-		s->origin.console = ORIGIN_CMDLINE;
-		s->console = CONSOLE_PIPE;
-		return 0;
-	case ARG_REGISTER:
-		if (!strcmp(arg, "no") || !strcmp(arg, "false") || !strcmp(arg, "0") ||
-		    !strcmp(arg, "off"))
-			return 0;
-		return bad("--register", arg,
-			   "hutch does not register with systemd-machined; use --register=no");
-	case ARG_CAPABILITY:
-		return caps_option(CAPS_OPT_ADD, arg, s);
-	case ARG_DROP_CAPABILITY:
-		return caps_option(CAPS_OPT_DROP, arg, s);
-	case ARG_AMBIENT_CAPABILITY:
-		return caps_option(CAPS_OPT_AMBIENT, arg, s);
-	case ARG_NO_NEW_PRIVILEGES:
-		return caps_parse_no_new_privs(arg, s);
-	case ARG_SYSTEM_CALL_FILTER:
-		return syscall_filter_option(arg, s);
-	case 'U':
-		return parse_private_users("pick", s);
-	case ARG_PRIVATE_USERS:
-		return parse_private_users(arg, s);
-	case ARG_PRIVATE_NETWORK:
-		s->private_network = true;
-		s->origin.private_network = ORIGIN_CMDLINE;
-		return 0;
-	case ARG_PRIVATE_USERS_OWNERSHIP:
-		s->origin.ownership = ORIGIN_CMDLINE;
-		return parse_ownership(arg, &s->ownership);
-	default:
-		return -EINVAL;
 	}
+	long_options[n] = (struct option){0};
+	short_options[k] = '\0';
+}
+
+static const struct option_def *row_for(int c)
+{
+	if (c >= 0x100 && (size_t)(c - 0x100) < option_table_len)
+		return &option_table[c - 0x100];
+	for (size_t i = 0; i < option_table_len; i++)
+		if (option_table[i].short_name == c)
+			return &option_table[i];
+	return NULL;
 }
 
 enum cli_result cli_parse(int argc, char **argv, struct settings *s)
 {
 	memset(s, 0, sizeof *s);
+	if (!long_options[0].name)
+		build_getopt_tables();
 	opterr = 0; /* our own one-line errors */
 	optind = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, "+hD:bau:E:M:qPU", options, NULL)) >= 0) {
-		switch (c) {
-		case 'h':
-			help();
-			return CLI_EXIT_OK;
-		case ARG_VERSION:
-			printf("hutch %s\n", HUTCH_VERSION);
-			return CLI_EXIT_OK;
-		case ARG_LIST_SYSCALL_GROUPS:
-			syscall_groups_print(stdout);
-			return CLI_EXIT_OK;
-		case '?':
+	while ((c = getopt_long(argc, argv, short_options, long_options, NULL)) >= 0) {
+		const struct option_def *d = c == '?' ? NULL : row_for(c);
+		if (!d) {
 			if (optopt)
 				log_error("option '-%c' is unknown or needs a value; see hutch --help", optopt);
 			else
 				log_error("unrecognized option '%s'; see hutch --help", argv[optind - 1]);
 			return CLI_ERROR;
-		default:
-			if (parse_one(c, optarg, s) < 0)
-				return CLI_ERROR;
 		}
+		/* A flag on the command line means "yes" (files say yes or no). */
+		const char *value = d->has_arg == no_argument ? "yes" : optarg;
+		int r = option_apply(d, s, value, ORIGIN_CMDLINE, NULL);
+		if (r < 0)
+			return CLI_ERROR;
+		if (r == OPTION_EXIT)
+			return CLI_EXIT_OK;
 	}
 	s->command = argv + optind;
 	return CLI_RUN;

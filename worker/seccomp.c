@@ -380,7 +380,6 @@ int syscall_filter_option(const char *value, struct settings *s)
 	if (r < 0)
 		return r;
 	s->syscall_filter[s->n_syscall_filter++] = value;
-	s->origin.syscall_filter = ORIGIN_CMDLINE;
 	return 0;
 }
 

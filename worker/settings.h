@@ -47,7 +47,7 @@ struct settings {
 	enum start_mode start_mode;
 	enum console_mode console;
 	bool quiet;
-	char *env[SETTINGS_MAX_ENV]; /* "NAME=VALUE", pointers into argv */
+	char *env[SETTINGS_MAX_ENV]; /* "NAME=VALUE", pointers into argv or a settings file kept for the run */
 	unsigned n_env;
 	char **command; /* NULL-terminated, points into argv; may be empty */
 	uint64_t cap_bounding, cap_ambient; /* bit per capability */
@@ -76,8 +76,10 @@ enum cli_result {
 	CLI_ERROR,    /* message printed, exit 1 */
 };
 
-/* Parse argv into `s`. Prints help/version/errors itself. */
+/* Parse argv into `s` through option_table (options.h). Prints
+ * help/version/errors itself. */
 enum cli_result cli_parse(int argc, char **argv, struct settings *s);
+void cli_help(void);
 /* Fill what the command line left open: console, machine name, uuid, ... */
 int settings_finish(struct settings *s, bool stdin_tty, bool stdout_tty);
 

@@ -1,0 +1,359 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The option table (see options.h) and the parse functions of the basic
+ * options. Options owned by a subsystem keep their parser next to it
+ * (caps.c, seccomp.c, ...); only their row lives here.
+ */
+#include "options.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../common/util.h"
+#include "caps.h"
+#include "seccomp.h"
+#include "syscall_groups.h"
+
+/* ---- applying a value: precedence and trust, decided here only ---------- */
+
+static const struct option_def *current;
+static const char *current_where;
+
+int option_invalid(const char *value, const char *hint)
+{
+	const char *sep = hint ? ": " : "", *h = hint ? hint : "";
+	if (!current)
+		log_error("invalid value '%s'%s%s", value, sep, h);
+	else if (current_where)
+		log_error("%s: invalid %s= value '%s'%s%s", current_where, current->key, value, sep, h);
+	else
+		log_error("invalid --%s value '%s'%s%s", current->name ? current->name : "?", value,
+			  sep, h);
+	return -EINVAL;
+}
+
+int option_apply(const struct option_def *d, struct settings *s, const char *value,
+		 enum origin origin, const char *where)
+{
+	uint8_t *slot = d->origin ? (uint8_t *)s + d->origin : NULL;
+	bool from_file = origin == ORIGIN_TRUSTED_FILE || origin == ORIGIN_UNTRUSTED_FILE;
+	if (origin == ORIGIN_UNTRUSTED_FILE && (d->flags & OPT_PRIVILEGED))
+		return OPTION_IGNORED;
+	/* nspawn: the command line beats files, except for what only takes
+	 * away (OPT_ALWAYS). */
+	if (from_file && slot && *slot == ORIGIN_CMDLINE && !(d->flags & OPT_ALWAYS))
+		return OPTION_IGNORED;
+	current = d;
+	current_where = where;
+	int r = d->parse(s, value);
+	current = NULL;
+	current_where = NULL;
+	if (r < 0 || r == OPTION_EXIT)
+		return r;
+	if (slot && (*slot == ORIGIN_DEFAULT || origin == ORIGIN_CMDLINE))
+		*slot = (uint8_t)origin;
+	return 0;
+}
+
+int parse_boolean(const char *v)
+{
+	static const char *const yes[] = {"yes", "true", "on", "1", "y", "t"};
+	static const char *const no[] = {"no", "false", "off", "0", "n", "f"};
+	if (!v)
+		return -EINVAL;
+	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
+		if (strcasecmp(v, yes[i]) == 0)
+			return 1;
+		if (strcasecmp(v, no[i]) == 0)
+			return 0;
+	}
+	return -EINVAL;
+}
+
+const struct option_def *option_by_key(const char *section, const char *key)
+{
+	for (size_t i = 0; i < option_table_len; i++) {
+		const struct option_def *d = &option_table[i];
+		if (d->key && !strcmp(d->key, key) && !strcmp(d->section, section))
+			return d;
+	}
+	return NULL;
+}
+
+/* ---- the basic options --------------------------------------------------- */
+
+static int copy_value(char *dst, size_t size, const char *value)
+{
+	if (strlen(value) >= size)
+		return option_invalid(value, "too long");
+	strcpy(dst, value);
+	return 0;
+}
+
+static int opt_directory(struct settings *s, const char *v)
+{
+	if (!*v)
+		return option_invalid(v, "empty path");
+	return copy_value(s->directory, sizeof s->directory, v);
+}
+
+static int set_start_mode(struct settings *s, const char *v, enum start_mode mode)
+{
+	int b = parse_boolean(v);
+	if (b < 0)
+		return option_invalid(v, "expected yes or no");
+	if (!b) {
+		if (s->start_mode == mode)
+			s->start_mode = START_PID1;
+		return 0;
+	}
+	if (s->origin.start_mode && s->start_mode != START_PID1 && s->start_mode != mode) {
+		log_error("--boot and --as-pid2 may not be combined");
+		return -EINVAL;
+	}
+	s->start_mode = mode;
+	return 0;
+}
+
+static int opt_boot(struct settings *s, const char *v)
+{
+	return set_start_mode(s, v, START_BOOT);
+}
+
+static int opt_as_pid2(struct settings *s, const char *v)
+{
+	return set_start_mode(s, v, START_PID2);
+}
+
+static int opt_chdir(struct settings *s, const char *v)
+{
+	if (v[0] != '/')
+		return option_invalid(v, "must be an absolute path");
+	return copy_value(s->chdir, sizeof s->chdir, v);
+}
+
+static bool env_assignment_valid(const char *s)
+{
+	const char *eq = strchr(s, '=');
+	if (!eq || eq == s)
+		return false;
+	for (const char *p = s; *p; p++)
+		if ((unsigned char)*p < 0x20 && *p != '\t')
+			return false;
+	for (const char *p = s; p < eq; p++)
+		if (!(isalnum((unsigned char)*p) || *p == '_'))
+			return false;
+	return !isdigit((unsigned char)s[0]);
+}
+
+static int opt_setenv(struct settings *s, const char *v)
+{
+	if (!env_assignment_valid(v))
+		return option_invalid(v, "expected NAME=VALUE");
+	if (s->n_env >= SETTINGS_MAX_ENV)
+		return option_invalid(v, "too many variables");
+	s->env[s->n_env++] = (char *)v;
+	return 0;
+}
+
+static int opt_user(struct settings *s, const char *v)
+{
+	if (!*v || strpbrk(v, ":/\n"))
+		return option_invalid(v, "not a user name or UID");
+	return copy_value(s->user, sizeof s->user, v);
+}
+
+static int opt_machine(struct settings *s, const char *v)
+{
+	if (!name_is_valid(v))
+		return option_invalid(v, "use letters, digits, '.', '_' and '-', at most 64");
+	return copy_value(s->machine, sizeof s->machine, v);
+}
+
+static int opt_hostname(struct settings *s, const char *v)
+{
+	if (!name_is_valid(v))
+		return option_invalid(v, "use letters, digits, '.', '_' and '-', at most 64");
+	return copy_value(s->hostname, sizeof s->hostname, v);
+}
+
+static int opt_uuid(struct settings *s, const char *v)
+{
+	if (parse_uuid(v, s->uuid) < 0)
+		return option_invalid(v, "expected 32 hex digits, optionally as 8-4-4-4-12");
+	return 0;
+}
+
+static int opt_kill_signal(struct settings *s, const char *v)
+{
+	int sig = parse_signal(v);
+	if (sig < 0)
+		return option_invalid(v, "expected a signal name like SIGTERM or RTMIN+3");
+	if (sig == SIGSTOP)
+		return option_invalid(v, "SIGSTOP cannot stop a container");
+	s->kill_signal = sig;
+	return 0;
+}
+
+static int opt_quiet(struct settings *s, const char *v)
+{
+	int b = parse_boolean(v);
+	if (b < 0)
+		return option_invalid(v, "expected yes or no");
+	s->quiet = b;
+	return 0;
+}
+
+static int opt_console(struct settings *s, const char *v)
+{
+	static const char *const names[] = {
+		[CONSOLE_INTERACTIVE] = "interactive", [CONSOLE_READ_ONLY] = "read-only",
+		[CONSOLE_PASSIVE] = "passive",         [CONSOLE_PIPE] = "pipe",
+		[CONSOLE_AUTOPIPE] = "autopipe",
+	};
+	for (size_t i = 1; i < ARRAY_SIZE(names); i++)
+		if (strcmp(v, names[i]) == 0) {
+			s->console = (enum console_mode)i;
+			return 0;
+		}
+	return option_invalid(v, "expected interactive, read-only, passive, pipe or autopipe");
+}
+
+static int opt_pipe(struct settings *s, const char *v)
+{
+	s->console = CONSOLE_PIPE;
+	return 0;
+}
+
+static int opt_register(struct settings *s, const char *v)
+{
+	if (parse_boolean(v) == 0)
+		return 0;
+	return option_invalid(v, "hutch does not register with systemd-machined; use --register=no");
+}
+
+static int opt_private_users(struct settings *s, const char *v)
+{
+	return parse_private_users(v, s);
+}
+
+static int opt_userns_pick(struct settings *s, const char *v)
+{
+	return parse_private_users("pick", s);
+}
+
+static int opt_ownership(struct settings *s, const char *v)
+{
+	return parse_ownership(v, &s->ownership);
+}
+
+static int opt_private_network(struct settings *s, const char *v)
+{
+	int b = parse_boolean(v);
+	if (b < 0)
+		return option_invalid(v, "expected yes or no");
+	s->private_network = b;
+	return 0;
+}
+
+static int opt_capability(struct settings *s, const char *v)
+{
+	return caps_option(CAPS_OPT_ADD, v, s);
+}
+
+static int opt_drop_capability(struct settings *s, const char *v)
+{
+	return caps_option(CAPS_OPT_DROP, v, s);
+}
+
+static int opt_ambient_capability(struct settings *s, const char *v)
+{
+	return caps_option(CAPS_OPT_AMBIENT, v, s);
+}
+
+static int opt_no_new_privs(struct settings *s, const char *v)
+{
+	return caps_parse_no_new_privs(v, s);
+}
+
+static int opt_syscall_filter(struct settings *s, const char *v)
+{
+	return syscall_filter_option(v, s);
+}
+
+/* Actions: the command line stops after printing. */
+static int opt_help(struct settings *s, const char *v)
+{
+	cli_help();
+	return OPTION_EXIT;
+}
+
+static int opt_version(struct settings *s, const char *v)
+{
+	printf("hutch %s\n", HUTCH_VERSION);
+	return OPTION_EXIT;
+}
+
+static int opt_list_syscall_groups(struct settings *s, const char *v)
+{
+	syscall_groups_print(stdout);
+	return OPTION_EXIT;
+}
+
+/* ---- the table ------------------------------------------------------------ */
+
+#define O(field) offsetof(struct settings, origin.field)
+#define NO no_argument
+#define REQ required_argument
+#define OPT optional_argument
+#define PRIV OPT_PRIVILEGED
+
+const struct option_def option_table[] = {
+	/* name, short, arg, section, key, flags, origin slot, parse */
+	{"help", 'h', NO, NULL, NULL, 0, 0, opt_help},
+	{"version", 0, NO, NULL, NULL, 0, 0, opt_version},
+	{"quiet", 'q', NO, NULL, NULL, 0, O(quiet), opt_quiet},
+	/* Image */
+	{"directory", 'D', REQ, NULL, NULL, 0, O(directory), opt_directory},
+	/* Execution */
+	{"boot", 'b', NO, "Exec", "Boot", 0, O(start_mode), opt_boot},
+	{"as-pid2", 'a', NO, "Exec", "ProcessTwo", 0, O(start_mode), opt_as_pid2},
+	{"chdir", 0, REQ, "Exec", "WorkingDirectory", 0, O(chdir), opt_chdir},
+	{"setenv", 'E', REQ, "Exec", "Environment", 0, O(env), opt_setenv},
+	{"user", 'u', REQ, "Exec", "User", 0, O(user), opt_user},
+	{"kill-signal", 0, REQ, "Exec", "KillSignal", 0, O(kill_signal), opt_kill_signal},
+	/* User namespacing */
+	{"private-users", 0, OPT, "Exec", "PrivateUsers", PRIV, O(userns), opt_private_users},
+	{NULL, 'U', NO, NULL, NULL, 0, O(userns), opt_userns_pick},
+	{"private-users-ownership", 0, REQ, "Files", "PrivateUsersOwnership", PRIV, O(ownership),
+	 opt_ownership},
+	/* Security */
+	{"capability", 0, REQ, "Exec", "Capability", PRIV, O(capabilities), opt_capability},
+	{"drop-capability", 0, REQ, "Exec", "DropCapability", OPT_ALWAYS, O(capabilities),
+	 opt_drop_capability},
+	{"ambient-capability", 0, REQ, "Exec", "AmbientCapability", PRIV, O(capabilities),
+	 opt_ambient_capability},
+	{"no-new-privileges", 0, REQ, "Exec", "NoNewPrivileges", 0, O(no_new_privs),
+	 opt_no_new_privs},
+	{"system-call-filter", 0, REQ, "Exec", "SystemCallFilter", 0, O(syscall_filter),
+	 opt_syscall_filter},
+	{"list-syscall-groups", 0, NO, NULL, NULL, 0, 0, opt_list_syscall_groups},
+	/* Networking */
+	{"private-network", 0, NO, "Network", "Private", PRIV, O(private_network),
+	 opt_private_network},
+	/* System identity */
+	{"machine", 'M', REQ, NULL, NULL, 0, O(machine), opt_machine},
+	{"hostname", 0, REQ, "Exec", "Hostname", 0, O(hostname), opt_hostname},
+	{"uuid", 0, REQ, "Exec", "MachineID", 0, O(uuid), opt_uuid},
+	/* Input/output */
+	{"console", 0, REQ, NULL, NULL, 0, O(console), opt_console},
+	{"pipe", 'P', NO, NULL, NULL, 0, O(console), opt_pipe},
+	/* Registration */
+	{"register", 0, REQ, NULL, NULL, 0, 0, opt_register},
+};
+const size_t option_table_len = ARRAY_SIZE(option_table);
