@@ -40,9 +40,45 @@ int syscall_filter_compile_settings(const struct settings *s, struct hutch_secco
 /* The system calls that no option can allow (DESIGN.md §4). */
 extern const char *const syscall_filter_never_allowed[];
 
-/* The filter for the default settings, compiled at build time. */
+/* The capabilities some entry of nspawn's allowlist depends on. */
+uint64_t syscall_filter_cap_mask(void);
+/* The allowlist for `caps` and no options, as libseccomp native (or pseudo)
+ * syscall numbers: nr[0..*n). -E2BIG if more than `max`. */
+int syscall_filter_allowed(uint64_t caps, int *nr, size_t max, size_t *n);
+
+/*
+ * A syscall number, on one audit arch (x32 numbers, bit 30 set, come under
+ * AUDIT_ARCH_X86_64 as the kernel reports them), that nspawn's list allows
+ * only when the payload keeps one of `caps` in its bounding set.
+ */
+struct seccomp_cap_rule {
+	uint32_t arch;
+	uint32_t nr;
+	uint64_t caps;
+};
+#define SECCOMP_CAP_RULES_MAX 256
+
+/* Build time: every such number on x86-64, x32 and i386, sorted. */
+int syscall_filter_cap_rules(struct seccomp_cap_rule *rules, size_t max, size_t *n);
+
+/*
+ * The filter for bounding set `caps` and no --system-call-filter=, from the
+ * build-time programs: the default one when `caps` agrees with the defaults
+ * on every capability that matters, else a prefix denying (EPERM) the
+ * numbers of cap_rules[] whose capabilities are all missing, followed by
+ * the all-capabilities program. Returns 0, or -EOPNOTSUPP if the tables
+ * cannot express it (the caller compiles instead).
+ */
+int syscall_filter_for_caps(uint64_t caps, struct hutch_seccomp *out);
+
+/* Build-time programs and tables (tools/gen_default_filter.c). */
 extern const uint64_t default_filter_caps;
 extern const uint32_t default_filter_ninsns;
 extern const struct hutch_bpf_insn default_filter_insns[];
+extern const uint64_t full_filter_caps; /* = syscall_filter_cap_mask() */
+extern const uint32_t full_filter_ninsns;
+extern const struct hutch_bpf_insn full_filter_insns[];
+extern const uint32_t cap_rules_n;
+extern const struct seccomp_cap_rule cap_rules[];
 
 #endif
