@@ -49,10 +49,32 @@ int mount_root(int root_fd, const char *root_path, int idmap_fd, int *new_root,
 	       const char **what);
 /* Owner of the tmpfs and pty files we create: the container's root. */
 void mounts_set_owner(uint32_t uid);
+uint32_t mounts_owner(void);
+/* Shared with files.c: resolve in the root (RESOLVE_IN_ROOT|NO_SYMLINKS|
+ * NO_MAGICLINKS, O_NOFOLLOW), attach a tree at a target (made if missing),
+ * bind a fixed host path, re-bind a path onto itself with attributes. */
+int resolve(int root, const char *path, int flags);
+int attach(int tree, int root, const char *target, bool dir);
+int bind_host(int root, const char *host_path, const char *target, unsigned attrs);
+int rebind_self(int root, const char *path, unsigned attrs);
 int mount_api(int root, enum hutch_api_fs kind, const char **what);
 int console_open(int root, const struct hutch_open_console *c, int *master, int *slave,
 		 const char **what);
 int pivot_to(int root, const char **what);
+
+/* files.c: host files for the worker, /etc files, credentials (0/-errno). */
+int files_open_regular(int dirfd, const char *path, uint64_t resolve, int *out);
+int files_open_host(uint32_t which, int *out);
+int files_write(int root, const struct hutch_write_file *w, int content, const char **what);
+int files_op(int root, const struct hutch_file_op *f, const char **what);
+struct credentials {
+	int mnt; /* detached ramfs, -1 until the first credential */
+	uint64_t total;
+};
+int credential_add(struct credentials *c, const struct hutch_credential *cr, int content,
+		   const char **what);
+int credentials_attach(struct credentials *c, int root, const char **what);
+int run_host_incoming(int root);
 
 /* payload.c: caps, credentials, cwd, no_new_privs, seccomp; *what names a failure. */
 int payload_credentials(const struct hutch_exec *e, const struct hutch_seccomp *filter,

@@ -33,6 +33,7 @@ struct init_state {
 	int root;  /* the container's root mount, until pivot */
 	int slave; /* console pty peer, -1 without console */
 	struct hutch_seccomp *filter; /* the payload's, loaded last; NULL = none */
+	struct credentials creds;     /* /run/host/credentials, mounted at PIVOT */
 	bool pivoted;
 };
 
@@ -200,8 +201,19 @@ static void handle(struct init_state *s, const struct hutch_msg *m)
 			return;
 		}
 		break;
+	case HUTCH_MSG_WRITE_FILE:
+		r = files_write(s->root, &m->u.write_file, m->fds[0], &what);
+		break;
+	case HUTCH_MSG_FILE_OP:
+		r = files_op(s->root, &m->u.file_op, &what);
+		break;
+	case HUTCH_MSG_CREDENTIAL:
+		r = credential_add(&s->creds, &m->u.credential, m->fds[0], &what);
+		break;
 	case HUTCH_MSG_PIVOT:
-		r = pivot_to(s->root, &what);
+		r = credentials_attach(&s->creds, s->root, &what);
+		if (r == 0)
+			r = pivot_to(s->root, &what);
 		if (r == 0) {
 			close(s->a->root_fd);
 			s->pivoted = true;
@@ -218,6 +230,7 @@ static void handle(struct init_state *s, const struct hutch_msg *m)
 		handle_exec(s, &m->u.exec);
 	case HUTCH_MSG_OPEN_ROOT:
 	case HUTCH_MSG_OPEN_FILE:
+	case HUTCH_MSG_OPEN_HOST_FILE:
 	case HUTCH_MSG_CREATE:
 	case HUTCH_MSG_REPLY:
 	case HUTCH_MSG_NONE:
@@ -233,7 +246,7 @@ static void handle(struct init_state *s, const struct hutch_msg *m)
 
 _Noreturn void container_main(struct container_args *a)
 {
-	struct init_state s = {.a = a, .root = -1, .slave = -1};
+	struct init_state s = {.a = a, .root = -1, .slave = -1, .creds = {.mnt = -1}};
 	int r0;
 	const char *what = NULL;
 	/* If the monitor dies, so does the container, and with it every mount. */
@@ -269,5 +282,8 @@ _Noreturn void container_main(struct container_args *a)
 			fail(&s, why);
 		permit_commit(&a->permits, m);
 		handle(&s, m);
+		for (unsigned i = 0; i < m->nfds; i++)
+			close(m->fds[i]);
+		m->nfds = 0;
 	}
 }

@@ -39,6 +39,7 @@ static const char *const root_files[HUTCH_FILE_MAX] = {
 	[HUTCH_FILE_OS_RELEASE_USR] = "usr/lib/os-release",
 	[HUTCH_FILE_PASSWD] = "etc/passwd",
 	[HUTCH_FILE_GROUP] = "etc/group",
+	[HUTCH_FILE_RESOLV_CONF] = "etc/resolv.conf",
 };
 
 static int handle_open_root(struct monitor *m, const struct hutch_open_root *r)
@@ -62,30 +63,14 @@ static int handle_open_root(struct monitor *m, const struct hutch_open_root *r)
 /*
  * A regular file inside the root, resolved in the root: a symlink in the
  * image cannot point us at a host file, and a device node or FIFO planted
- * where /etc/passwd should be is never opened (O_PATH first, then checked).
+ * where /etc/passwd should be is never opened. Host files: broker/files.c.
  */
 static int handle_open_file(struct monitor *m, const struct hutch_open_file *f, int *out)
 {
-	struct open_how how = {
-		.flags = O_PATH | O_CLOEXEC,
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-	};
-	_cleanup_close_ int path_fd =
-		(int)syscall(SYS_openat2, m->root_fd, root_files[f->which], &how, sizeof how);
-	if (path_fd < 0)
-		return -errno;
-	struct stat st;
-	if (fstat(path_fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode))
-		return -EBADFD;
-	char proc_path[64];
-	snprintf(proc_path, sizeof proc_path, "/proc/self/fd/%d", path_fd);
-	int fd = open(proc_path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return -errno;
-	*out = fd;
-	return 0;
+	if (f->which >= HUTCH_FILE_HOST_FIRST)
+		return files_open_host(f->which, out);
+	return files_open_regular(m->root_fd, root_files[f->which],
+				  RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, out);
 }
 
 static int exit_status_of(const siginfo_t *si, bool boot)
@@ -297,7 +282,11 @@ int broker_main(int sock, pid_t worker)
 			hutch_send_reply(m.sock, r, NULL, NULL, 0);
 			break;
 		case HUTCH_MSG_OPEN_FILE:
-			r = handle_open_file(&m, &msg->u.open_file, &fd);
+		case HUTCH_MSG_OPEN_HOST_FILE:
+			/* --load-credential= names any host file: the caller is root. */
+			r = msg->hdr.type == HUTCH_MSG_OPEN_FILE
+				    ? handle_open_file(&m, &msg->u.open_file, &fd)
+				    : files_open_regular(AT_FDCWD, msg->u.open_host_file.path, 0, &fd);
 			hutch_send_reply(m.sock, r, NULL, r < 0 ? NULL : &fd, r < 0 ? 0 : 1);
 			closep(&fd);
 			break;
@@ -316,6 +305,9 @@ int broker_main(int sock, pid_t worker)
 		case HUTCH_MSG_PIVOT:
 		case HUTCH_MSG_EXEC:
 		case HUTCH_MSG_SECCOMP:
+		case HUTCH_MSG_WRITE_FILE:
+		case HUTCH_MSG_FILE_OP:
+		case HUTCH_MSG_CREDENTIAL:
 		case HUTCH_MSG_REPLY:
 		case HUTCH_MSG_NONE:
 		case HUTCH_MSG_TYPE_MAX:

@@ -36,7 +36,12 @@ void mounts_set_owner(uint32_t uid)
 	snprintf(tty_gid_str, sizeof tty_gid_str, "%u", uid + TTY_GID);
 }
 
-static int resolve(int root, const char *path, int flags)
+uint32_t mounts_owner(void)
+{
+	return owner;
+}
+
+int resolve(int root, const char *path, int flags)
 {
 	struct open_how how = {
 		.flags = (uint64_t)(flags | O_NOFOLLOW | O_CLOEXEC),
@@ -90,7 +95,7 @@ static int open_target(int root, const char *path, bool dir)
 	return fd;
 }
 
-static int attach(int tree, int root, const char *target, bool dir)
+int attach(int tree, int root, const char *target, bool dir)
 {
 	_cleanup_close_ int tfd = open_target(root, target, dir);
 	if (tfd < 0)
@@ -124,7 +129,7 @@ static int mount_fresh(int root, const char *target, const char *fstype,
 }
 
 /* Bind a trusted host path (absolute, host side) onto a target in the root. */
-static int bind_host(int root, const char *host_path, const char *target, unsigned attrs)
+int bind_host(int root, const char *host_path, const char *target, unsigned attrs)
 {
 	_cleanup_close_ int tree = open_tree(AT_FDCWD, host_path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 	if (tree < 0)
@@ -141,7 +146,7 @@ static int bind_host(int root, const char *host_path, const char *target, unsign
 }
 
 /* Re-bind a path inside the root onto itself with extra attributes (read-only). */
-static int rebind_self(int root, const char *path, unsigned attrs)
+int rebind_self(int root, const char *path, unsigned attrs)
 {
 	_cleanup_close_ int src = resolve(root, path, O_PATH);
 	if (src < 0)
@@ -359,6 +364,9 @@ static int mount_run(int root, const char **what)
 		return host;
 	*what = "/run/host/container-manager";
 	if ((r = write_file_in(root, "run/host/container-manager", "hutch\n", 0444)) < 0)
+		return r;
+	*what = "/run/host/incoming";
+	if ((r = run_host_incoming(root)) < 0)
 		return r;
 	*what = "/run/host/os-release";
 	const char *src = access("/etc/os-release", F_OK) == 0 ? "/etc/os-release"

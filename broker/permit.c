@@ -11,7 +11,11 @@ struct permit {
 
 static const struct permit permits[HUTCH_MSG_TYPE_MAX] = {
 	[HUTCH_MSG_OPEN_ROOT] = {PHASE_PREPARE, 1},
-	[HUTCH_MSG_OPEN_FILE] = {PHASE_PREPARE, 16},
+	[HUTCH_MSG_OPEN_FILE] = {PHASE_PREPARE, 32},
+	[HUTCH_MSG_OPEN_HOST_FILE] = {PHASE_PREPARE, HUTCH_CREDENTIALS_MAX},
+	[HUTCH_MSG_WRITE_FILE] = {PHASE_SETUP, 2 * (HUTCH_ETC_MAX - 1)},
+	[HUTCH_MSG_FILE_OP] = {PHASE_SETUP, 2 * (HUTCH_ETC_MAX - 1)},
+	[HUTCH_MSG_CREDENTIAL] = {PHASE_SETUP, HUTCH_CREDENTIALS_MAX},
 	[HUTCH_MSG_CREATE] = {PHASE_PREPARE, 1},
 	[HUTCH_MSG_MOUNT_API] = {PHASE_SETUP, HUTCH_API_MAX - 1},
 	[HUTCH_MSG_OPEN_CONSOLE] = {PHASE_SETUP, 1},
@@ -42,6 +46,7 @@ static int check_order(const struct permit_state *s, const struct hutch_msg *m,
 {
 	switch (m->hdr.type) {
 	case HUTCH_MSG_OPEN_FILE:
+	case HUTCH_MSG_OPEN_HOST_FILE:
 	case HUTCH_MSG_CREATE:
 		if (!s->count[HUTCH_MSG_OPEN_ROOT])
 			return deny(why, "no root opened yet");
@@ -56,6 +61,10 @@ static int check_order(const struct permit_state *s, const struct hutch_msg *m,
 			return deny(why, "cgroup before /sys");
 		return 0;
 	}
+	case HUTCH_MSG_CREDENTIAL: /* mounted under /run/host at PIVOT */
+		if (!(s->api_done & BIT(HUTCH_API_RUN)))
+			return deny(why, "credential before /run");
+		return 0;
 	case HUTCH_MSG_OPEN_CONSOLE:
 		if (!(s->api_done & BIT(HUTCH_API_DEV)))
 			return deny(why, "console before /dev");

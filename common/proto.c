@@ -2,7 +2,9 @@
 /* Encoder/decoder for common/proto.h. Knows shapes, not phases. */
 #include "proto.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,10 @@ static const struct msg_shape shapes[HUTCH_MSG_TYPE_MAX] = {
 	[HUTCH_MSG_PIVOT] = {"PIVOT", sizeof(struct hutch_pivot), 0, 0},
 	[HUTCH_MSG_EXEC] = {"EXEC", sizeof(struct hutch_exec), 0, 0},
 	[HUTCH_MSG_SECCOMP] = {"SECCOMP", sizeof(struct hutch_seccomp), 0, 0},
+	[HUTCH_MSG_OPEN_HOST_FILE] = {"OPEN_HOST_FILE", sizeof(struct hutch_open_host_file), 0, 1},
+	[HUTCH_MSG_WRITE_FILE] = {"WRITE_FILE", sizeof(struct hutch_write_file), 1, 0},
+	[HUTCH_MSG_FILE_OP] = {"FILE_OP", sizeof(struct hutch_file_op), 0, 0},
+	[HUTCH_MSG_CREDENTIAL] = {"CREDENTIAL", sizeof(struct hutch_credential), 1, 0},
 	[HUTCH_MSG_REPLY] = {"REPLY", sizeof(struct hutch_reply), 0, 0},
 };
 
@@ -122,6 +128,36 @@ static int check_exec(const struct hutch_exec *e, const char **why)
 	return 0;
 }
 
+/* A zone name: [A-Za-z0-9_+-] components joined by '/', none "." or "..". */
+static int zone_link_valid(const char *link)
+{
+	size_t pre = strlen(HUTCH_ZONEINFO_LINK);
+	if (strncmp(link, HUTCH_ZONEINFO_LINK, pre) || !link[pre])
+		return 0;
+	for (const char *p = link + pre; *p; p++) {
+		bool start = p == link + pre || p[-1] == '/';
+		if (*p == '/' ? start || !p[1]
+			      : !(isalnum((unsigned char)*p) || strchr("_+-", *p) || (*p == '.' && !start)))
+			return 0;
+	}
+	return 1;
+}
+
+static int check_file_op(const struct hutch_file_op *f, const char **why)
+{
+	if (f->op < 1 || f->op >= HUTCH_FILE_OP_MAX || f->target < 1 || f->target >= HUTCH_ETC_MAX)
+		FAIL("bad file op");
+	if (hutch_check_string(f->link, sizeof f->link, 1) < 0)
+		FAIL("bad link string");
+	bool bind = f->op == HUTCH_FILE_OP_BIND, sym = f->op == HUTCH_FILE_OP_SYMLINK;
+	if (bind != (f->source >= HUTCH_FILE_HOST_FIRST && f->source < HUTCH_FILE_MAX &&
+		     f->source != HUTCH_FILE_HOST_LOCALTIME_LINK))
+		FAIL("bad bind source");
+	if (sym ? !zone_link_valid(f->link) : f->link[0] != '\0')
+		FAIL("bad symlink text");
+	return 0;
+}
+
 static int check_body(uint32_t type, const struct hutch_msg *m, const char **why)
 {
 	switch ((enum hutch_msg_type)type) {
@@ -173,6 +209,25 @@ static int check_body(uint32_t type, const struct hutch_msg *m, const char **why
 		if (!all_zero(f->insns + f->ninsns,
 			      sizeof f->insns - f->ninsns * sizeof f->insns[0]))
 			FAIL("bytes after the filter");
+		return 0;
+	}
+	case HUTCH_MSG_OPEN_HOST_FILE:
+		if (hutch_check_string(m->u.open_host_file.path, HUTCH_PATH_MAX, 0) < 0 ||
+		    m->u.open_host_file.path[0] != '/')
+			FAIL("bad host path");
+		return 0;
+	case HUTCH_MSG_WRITE_FILE:
+		if (m->u.write_file.target < 1 || m->u.write_file.target >= HUTCH_ETC_MAX ||
+		    (m->u.write_file.flags & ~HUTCH_WRITE_FLAGS_ALL))
+			FAIL("bad write_file");
+		return 0;
+	case HUTCH_MSG_FILE_OP:
+		return check_file_op(&m->u.file_op, why);
+	case HUTCH_MSG_CREDENTIAL: {
+		const char *id = m->u.credential.id;
+		if (hutch_check_string(id, sizeof m->u.credential.id, 0) < 0 || strchr(id, '/') ||
+		    !strcmp(id, ".") || !strcmp(id, ".."))
+			FAIL("bad credential id");
 		return 0;
 	}
 	case HUTCH_MSG_REPLY:

@@ -46,6 +46,10 @@ enum hutch_msg_type {
 	HUTCH_MSG_PIVOT,
 	HUTCH_MSG_EXEC,
 	HUTCH_MSG_SECCOMP,
+	HUTCH_MSG_OPEN_HOST_FILE,
+	HUTCH_MSG_WRITE_FILE,
+	HUTCH_MSG_FILE_OP,
+	HUTCH_MSG_CREDENTIAL,
 	/* broker -> worker */
 	HUTCH_MSG_REPLY,
 	HUTCH_MSG_TYPE_MAX
@@ -66,11 +70,94 @@ enum hutch_root_file {
 	HUTCH_FILE_OS_RELEASE_USR,     /* /usr/lib/os-release */
 	HUTCH_FILE_PASSWD,             /* /etc/passwd */
 	HUTCH_FILE_GROUP,              /* /etc/group */
+	HUTCH_FILE_RESOLV_CONF,        /* /etc/resolv.conf (to skip identical copies) */
+	/* Fixed host files (broker/files.c), for --resolv-conf, --timezone and
+	 * --bind-user. Followed if symlinks: they are the host's own. */
+	HUTCH_FILE_HOST_RESOLV_CONF,   /* /etc/resolv.conf */
+	HUTCH_FILE_HOST_RESOLV_STATIC, /* /usr/lib/systemd/resolv.conf */
+	HUTCH_FILE_HOST_RESOLV_UPLINK, /* /run/systemd/resolve/resolv.conf */
+	HUTCH_FILE_HOST_RESOLV_STUB,   /* /run/systemd/resolve/stub-resolv.conf */
+	HUTCH_FILE_HOST_LOCALTIME,     /* /etc/localtime */
+	HUTCH_FILE_HOST_LOCALTIME_LINK,/* a memfd with /etc/localtime's symlink text,
+					* -EINVAL if it is no symlink */
+	HUTCH_FILE_HOST_PASSWD,        /* /etc/passwd */
+	HUTCH_FILE_HOST_GROUP,         /* /etc/group */
 	HUTCH_FILE_MAX
 };
+#define HUTCH_FILE_HOST_FIRST HUTCH_FILE_HOST_RESOLV_CONF
 
 struct hutch_open_file {
 	uint32_t which; /* enum hutch_root_file */
+};
+
+/*
+ * OPEN_HOST_FILE: a read-only fd for a regular host file named by the caller
+ * (--load-credential=), opened by the monitor. Reply carries 1 fd.
+ */
+struct hutch_open_host_file {
+	char path[HUTCH_PATH_MAX]; /* absolute */
+};
+
+/* Files in the image's /etc that --resolv-conf= and --timezone= manage. */
+enum hutch_etc_file {
+	HUTCH_ETC_RESOLV_CONF = 1, /* /etc/resolv.conf */
+	HUTCH_ETC_LOCALTIME,       /* /etc/localtime */
+	HUTCH_ETC_MAX
+};
+
+/*
+ * WRITE_FILE: write a /etc file of the image, mode 0644, owned by the
+ * container's root, with the content of the sealed memfd it carries (1 fd,
+ * at most HUTCH_WRITE_FILE_MAX bytes). Never through a symlink: /etc is
+ * resolved with RESOLVE_IN_ROOT|RESOLVE_NO_SYMLINKS; without REPLACE an
+ * existing symlink or non-regular file is refused (ELOOP/EINVAL), with
+ * REPLACE the file is written aside and renamed over whatever was there.
+ */
+#define HUTCH_WRITE_FILE_MAX (1u << 20)
+#define HUTCH_WRITE_REPLACE (1u << 0)
+#define HUTCH_WRITE_FLAGS_ALL HUTCH_WRITE_REPLACE
+struct hutch_write_file {
+	uint32_t target; /* enum hutch_etc_file */
+	uint32_t flags;
+};
+
+/*
+ * FILE_OP: the other things the two options do to /etc:
+ *  BIND    read-only bind of a fixed host file (source) onto target, created
+ *          empty if missing, refused (ELOOP) if it is a symlink;
+ *  SYMLINK target becomes a symlink to `link`, which must be
+ *          "../usr/share/zoneinfo/ZONE" with ZONE a regular file in the image
+ *          (-ENOENT otherwise); nothing changes if it already points there;
+ *  UNLINK  target is removed (a missing one is fine).
+ */
+enum hutch_file_op_kind {
+	HUTCH_FILE_OP_BIND = 1,
+	HUTCH_FILE_OP_SYMLINK,
+	HUTCH_FILE_OP_UNLINK,
+	HUTCH_FILE_OP_MAX
+};
+#define HUTCH_ZONEINFO_LINK "../usr/share/zoneinfo/"
+#define HUTCH_LINK_MAX 256
+struct hutch_file_op {
+	uint32_t op;     /* enum hutch_file_op_kind */
+	uint32_t target; /* enum hutch_etc_file */
+	uint32_t source; /* BIND: a HUTCH_FILE_HOST_* except LOCALTIME_LINK; else 0 */
+	char link[HUTCH_LINK_MAX]; /* SYMLINK only, else empty */
+};
+
+/*
+ * CREDENTIAL: one file of /run/host/credentials (--set-credential=,
+ * --load-credential=), its content in the sealed memfd it carries (1 fd).
+ * The broker collects them on a detached ramfs and mounts it read-only
+ * (mount and superblock), dir 0500, files 0400 owned by the container's
+ * root, at PIVOT. Needs /run first.
+ */
+#define HUTCH_CREDENTIAL_ID_MAX 255
+#define HUTCH_CREDENTIAL_SIZE_MAX (1u << 20)   /* per credential, as nspawn */
+#define HUTCH_CREDENTIALS_MAX 64               /* credentials per container */
+#define HUTCH_CREDENTIALS_TOTAL_MAX (8u << 20) /* bytes, all together */
+struct hutch_credential {
+	char id[HUTCH_CREDENTIAL_ID_MAX + 1]; /* a file name: not "." or "..", no '/' */
 };
 
 /* CREATE: make the container's namespaces and its init. */
@@ -199,6 +286,10 @@ struct hutch_msg {
 		struct hutch_pivot pivot;
 		struct hutch_exec exec;
 		struct hutch_seccomp seccomp;
+		struct hutch_open_host_file open_host_file;
+		struct hutch_write_file write_file;
+		struct hutch_file_op file_op;
+		struct hutch_credential credential;
 		struct hutch_reply reply;
 	} u;
 	int fds[HUTCH_MAX_FDS];

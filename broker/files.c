@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Files the container gets from the host: fixed host files opened for the
+ * worker (--resolv-conf=, --timezone=, --bind-user=) or a caller-named one
+ * (--load-credential=), /etc/resolv.conf and /etc/localtime written, bound,
+ * linked or removed in the image, and the credentials file system. The
+ * worker decides what; content comes as a sealed memfd, so it cannot change
+ * between the size check and the copy. Nothing here follows a symlink in the
+ * image: /etc is resolved with RESOLVE_IN_ROOT|RESOLVE_NO_SYMLINKS and its
+ * entries are opened O_NOFOLLOW (a hostile /etc/resolv.conf -> /etc/shadow
+ * is refused, or replaced by rename with REPLACE).
+ */
+#include "broker.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <string.h>
+#include <sys/fsuid.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "../common/util.h"
+
+static const char *const host_files[HUTCH_FILE_MAX] = {
+	[HUTCH_FILE_HOST_RESOLV_CONF] = "/etc/resolv.conf",
+	[HUTCH_FILE_HOST_RESOLV_STATIC] = "/usr/lib/systemd/resolv.conf",
+	[HUTCH_FILE_HOST_RESOLV_UPLINK] = "/run/systemd/resolve/resolv.conf",
+	[HUTCH_FILE_HOST_RESOLV_STUB] = "/run/systemd/resolve/stub-resolv.conf",
+	[HUTCH_FILE_HOST_LOCALTIME] = "/etc/localtime",
+	[HUTCH_FILE_HOST_LOCALTIME_LINK] = "/etc/localtime",
+	[HUTCH_FILE_HOST_PASSWD] = "/etc/passwd",
+	[HUTCH_FILE_HOST_GROUP] = "/etc/group",
+};
+
+static const char *const etc_names[HUTCH_ETC_MAX] = {
+	[HUTCH_ETC_RESOLV_CONF] = "resolv.conf",
+	[HUTCH_ETC_LOCALTIME] = "localtime",
+};
+
+/*
+ * A regular file for reading: looked up O_PATH first and checked, so a FIFO
+ * or device is never opened (opening some has effects), then reopened.
+ */
+int files_open_regular(int dirfd, const char *path, uint64_t resolve, int *out)
+{
+	struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = resolve};
+	_cleanup_close_ int path_fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+	struct stat st;
+	if (path_fd < 0 || fstat(path_fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EBADFD;
+	char proc_path[64];
+	snprintf(proc_path, sizeof proc_path, "/proc/self/fd/%d", path_fd);
+	int fd = open(proc_path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	*out = fd;
+	return 0;
+}
+
+/* A fixed host file; for LOCALTIME_LINK a memfd holding the link text. */
+int files_open_host(uint32_t which, int *out)
+{
+	if (which != HUTCH_FILE_HOST_LOCALTIME_LINK)
+		return files_open_regular(AT_FDCWD, host_files[which], 0, out);
+	char link[HUTCH_LINK_MAX];
+	ssize_t n = readlink(host_files[which], link, sizeof link);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n >= sizeof link)
+		return -ENAMETOOLONG;
+	_cleanup_close_ int fd = memfd_create("localtime-link", MFD_CLOEXEC);
+	if (fd < 0 || pwrite(fd, link, (size_t)n, 0) != n)
+		return -errno;
+	*out = steal_fd(fd);
+	return 0;
+}
+
+/* Content fds must be sealed memfds (only those take seals) of bounded size. */
+static int sealed_size(int fd, size_t max, size_t *size)
+{
+	const int need = F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW;
+	int seals = fcntl(fd, F_GET_SEALS);
+	struct stat st;
+	if (seals < 0 || (seals & need) != need || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return -EBADF;
+	if ((uint64_t)st.st_size > max)
+		return -EFBIG;
+	*size = (size_t)st.st_size;
+	return 0;
+}
+
+static int copy_in(int out, int in, size_t size)
+{
+	off_t off = 0;
+	while ((size_t)off < size) {
+		ssize_t n = sendfile(out, in, &off, size - (size_t)off);
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+	}
+	return 0;
+}
+
+/*
+ * What we create in the image belongs to the container's root. Through an
+ * idmapped root host uid 0 has no mapping at all, so create as that uid
+ * (which also drops our file capabilities: the image's own modes apply).
+ */
+static void as_container_root(bool on)
+{
+	uint32_t id = on ? mounts_owner() : 0;
+	setfsgid(id);
+	setfsuid(id);
+}
+
+static int open_etc(int root)
+{
+	return resolve(root, "etc", O_RDONLY | O_DIRECTORY);
+}
+
+/* Without REPLACE: an existing entry must be a regular file, then truncated. */
+static int open_for_copy(int etc, const char *name)
+{
+	int fd = openat(etc, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		fd = openat(etc, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+	else if (fd >= 0) {
+		struct stat st;
+		_cleanup_close_ int path_fd = fd;
+		if (fstat(path_fd, &st) < 0)
+			return -errno;
+		if (!S_ISREG(st.st_mode))
+			return S_ISLNK(st.st_mode) ? -ELOOP : -EINVAL;
+		char proc_path[64];
+		snprintf(proc_path, sizeof proc_path, "/proc/self/fd/%d", path_fd);
+		fd = open(proc_path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
+	}
+	return fd < 0 ? -errno : fd;
+}
+
+static int write_etc(int etc, const char *name, int content, size_t size, bool replace)
+{
+	char tmp[32];
+	snprintf(tmp, sizeof tmp, ".#%s.hutch", name);
+	if (replace)
+		(void)unlinkat(etc, tmp, 0); /* a leftover, or planted: never followed */
+	_cleanup_close_ int fd =
+		replace ? openat(etc, tmp, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644)
+			: open_for_copy(etc, name);
+	if (fd < 0)
+		return replace ? -errno : fd;
+	int r = copy_in(fd, content, size);
+	if (r == 0 && fchmod(fd, 0644) < 0)
+		r = -errno;
+	if (r == 0 && replace && renameat(etc, tmp, etc, name) < 0)
+		r = -errno;
+	if (r < 0 && replace)
+		(void)unlinkat(etc, tmp, 0);
+	return r;
+}
+
+int files_write(int root, const struct hutch_write_file *w, int content, const char **what)
+{
+	*what = w->target == HUTCH_ETC_LOCALTIME ? "/etc/localtime" : "/etc/resolv.conf";
+	size_t size;
+	int r = sealed_size(content, HUTCH_WRITE_FILE_MAX, &size);
+	_cleanup_close_ int etc = open_etc(root);
+	if (r < 0 || etc < 0)
+		return r < 0 ? r : etc;
+	as_container_root(true);
+	r = write_etc(etc, etc_names[w->target], content, size, w->flags & HUTCH_WRITE_REPLACE);
+	as_container_root(false);
+	return r;
+}
+
+static int link_zone(int root, int etc, const char *name, const char *link)
+{
+	/* The zone must exist in the image (symlinks within it are fine here:
+	 * this only looks, and RESOLVE_IN_ROOT keeps it inside). */
+	_cleanup_close_ int zone = -1;
+	int r = files_open_regular(root, link + strlen("../"), RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+				   &zone);
+	if (r < 0)
+		return r == -EBADFD ? -ENOENT : r;
+	char old[HUTCH_LINK_MAX];
+	ssize_t n = readlinkat(etc, name, old, sizeof old - 1);
+	if (n >= 0) {
+		old[n] = '\0';
+		if (!strcmp(old, link) || !strcmp(old, link + strlen(".."))) /* already so */
+			return 0;
+	}
+	if (unlinkat(etc, name, 0) < 0 && errno != ENOENT)
+		return -errno;
+	return symlinkat(link, etc, name) < 0 ? -errno : 0;
+}
+
+int files_op(int root, const struct hutch_file_op *f, const char **what)
+{
+	const char *name = etc_names[f->target];
+	*what = f->target == HUTCH_ETC_LOCALTIME ? "/etc/localtime" : "/etc/resolv.conf";
+	_cleanup_close_ int etc = open_etc(root);
+	if (etc < 0)
+		return etc;
+	int r = 0;
+	as_container_root(true);
+	switch ((enum hutch_file_op_kind)f->op) {
+	case HUTCH_FILE_OP_BIND: {
+		/* An empty file to bind over, created as the container's. */
+		int fd = openat(etc, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd < 0 && errno != EEXIST)
+			r = -errno;
+		closep(&fd);
+		as_container_root(false);
+		char target[32];
+		snprintf(target, sizeof target, "etc/%s", name);
+		if (r == 0)
+			r = bind_host(root, host_files[f->source], target,
+				      MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+					      MOUNT_ATTR_NOEXEC);
+		break;
+	}
+	case HUTCH_FILE_OP_SYMLINK:
+		r = link_zone(root, etc, name, f->link);
+		break;
+	case HUTCH_FILE_OP_UNLINK:
+		r = unlinkat(etc, name, 0) < 0 && errno != ENOENT ? -errno : 0;
+		break;
+	case HUTCH_FILE_OP_MAX:
+		r = -EINVAL;
+		break;
+	}
+	as_container_root(false);
+	return r;
+}
+
+/*
+ * Credentials: collected on a detached ramfs (never swapped, as nspawn),
+ * which the container cannot see until it is complete and read-only.
+ */
+int credential_add(struct credentials *c, const struct hutch_credential *cr, int content,
+		   const char **what)
+{
+	*what = "/run/host/credentials";
+	size_t size;
+	int r = sealed_size(content, HUTCH_CREDENTIAL_SIZE_MAX, &size);
+	if (r < 0)
+		return r;
+	if (c->total + size > HUTCH_CREDENTIALS_TOTAL_MAX)
+		return -EFBIG;
+	if (c->mnt < 0) {
+		_cleanup_close_ int fsfd = fsopen("ramfs", FSOPEN_CLOEXEC);
+		if (fsfd < 0 || fsconfig(fsfd, FSCONFIG_SET_STRING, "mode", "0700", 0) < 0 ||
+		    fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+			return -errno;
+		c->mnt = fsmount(fsfd, FSMOUNT_CLOEXEC,
+				 MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+		if (c->mnt < 0)
+			return (c->mnt = -1), -errno;
+	}
+	_cleanup_close_ int fd =
+		openat(c->mnt, cr->id, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0400);
+	if (fd < 0)
+		return -errno;
+	if ((r = copy_in(fd, content, size)) < 0)
+		return r;
+	if (fchown(fd, mounts_owner(), mounts_owner()) < 0)
+		return -errno;
+	c->total += size;
+	return 0;
+}
+
+/* Seal (dir 0500, superblock and mount read-only) and mount it. */
+int credentials_attach(struct credentials *c, int root, const char **what)
+{
+	if (c->mnt < 0)
+		return 0;
+	*what = "/run/host/credentials";
+	_cleanup_close_ int dir = openat(c->mnt, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0 || fchmod(dir, 0500) < 0 || fchown(dir, mounts_owner(), mounts_owner()) < 0)
+		return -errno;
+	_cleanup_close_ int fsfd = fspick(c->mnt, "", FSPICK_EMPTY_PATH | FSPICK_CLOEXEC);
+	if (fsfd < 0 || fsconfig(fsfd, FSCONFIG_SET_FLAG, "ro", NULL, 0) < 0 ||
+	    fsconfig(fsfd, FSCONFIG_CMD_RECONFIGURE, NULL, NULL, 0) < 0)
+		return -errno;
+	struct mount_attr a = {.attr_set = MOUNT_ATTR_RDONLY};
+	if (mount_setattr(c->mnt, "", AT_EMPTY_PATH, &a, sizeof a) < 0)
+		return -errno;
+	int r = attach(c->mnt, root, "run/host/credentials", true);
+	closep(&c->mnt);
+	c->mnt = -1;
+	return r;
+}
+
+/* /run/host/incoming (Container Interface): an empty, read-only directory of
+ * the container's root, mode 0600 as nspawn makes it. hutch has no
+ * machinectl to propagate mounts into it, so no host directory backs it. */
+int run_host_incoming(int root)
+{
+	_cleanup_close_ int host = resolve(root, "run/host", O_RDONLY | O_DIRECTORY);
+	if (host < 0)
+		return host;
+	if (mkdirat(host, "incoming", 0600) < 0)
+		return -errno;
+	_cleanup_close_ int dir = openat(host, "incoming", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dir < 0 || fchown(dir, mounts_owner(), mounts_owner()) < 0)
+		return -errno;
+	return rebind_self(root, "run/host/incoming",
+			   MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+}
