@@ -202,11 +202,14 @@ static void handle(struct init_state *s, const struct hutch_msg *m)
 		}
 		break;
 	case HUTCH_MSG_WRITE_FILE:
-		r = files_write(s->root, &m->u.write_file, m->fds[0], &what);
-		break;
 	case HUTCH_MSG_FILE_OP:
-		r = files_op(s->root, &m->u.file_op, &what);
-		break;
+		/* nspawn starts without them (a read-only image, a symlink we do
+		 * not follow): the worker reports, nothing was done. */
+		r = m->hdr.type == HUTCH_MSG_FILE_OP ? files_op(s->root, &m->u.file_op, &what)
+						     : files_write(s->root, &m->u.write_file, m->fds[0], &what);
+		if (hutch_send_reply(s->a->sock, r, what, NULL, 0) < 0)
+			_exit(1);
+		return;
 	case HUTCH_MSG_CREDENTIAL:
 		r = credential_add(&s->creds, &m->u.credential, m->fds[0], &what);
 		break;

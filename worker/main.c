@@ -16,7 +16,9 @@
 #include <unistd.h>
 
 #include "../common/util.h"
+#include "client.h"
 #include "console.h"
+#include "files.h"
 #include "drop.h"
 #include "seccomp.h"
 #include "settings.h"
@@ -25,17 +27,14 @@
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define MAX_DB_FILE (4u << 20)
 
-struct client {
-	int sock;
-	struct hutch_msg *reply;
-	const struct settings *s;
-};
-
-/* Send one request, wait for its reply. Returns the broker's 0/-errno; a
- * reply fd (if the request type declares one) lands in *fd. */
-static int call(struct client *c, uint32_t type, const void *body, int *fd)
+int call(struct client *c, uint32_t type, const void *body, int *fd)
 {
-	if (hutch_send(c->sock, type, body, NULL, 0) < 0) {
+	return call_fd(c, type, body, -1, fd);
+}
+
+int call_fd(struct client *c, uint32_t type, const void *body, int send_fd, int *fd)
+{
+	if (hutch_send(c->sock, type, body, &send_fd, send_fd >= 0 ? 1 : 0) < 0) {
 		log_error("lost the broker: %m");
 		exit(1);
 	}
@@ -59,7 +58,7 @@ static int call(struct client *c, uint32_t type, const void *body, int *fd)
 	return c->reply->u.reply.error;
 }
 
-static _Noreturn void step_error(struct client *c, const char *step, int err)
+_Noreturn void step_error(struct client *c, const char *step, int err)
 {
 	const char *what = c->reply->u.reply.what;
 	errno = -err;
@@ -72,7 +71,7 @@ static _Noreturn void step_error(struct client *c, const char *step, int err)
 }
 
 /* Read one of the image's well-known files through the broker. */
-static int read_root_file(struct client *c, enum hutch_root_file which, char **buf, size_t *len)
+int read_root_file(struct client *c, enum hutch_root_file which, char **buf, size_t *len)
 {
 	struct hutch_open_file f = {.which = which};
 	int fd = -1;
@@ -240,6 +239,8 @@ static size_t build_env(const struct settings *s, const struct identity *id, cha
 	env[n++] = store[k++];
 	snprintf(store[k], sizeof store[k], "SHELL=%s", id->user.shell);
 	env[n++] = store[k++];
+	if (files_env(s))
+		env[n++] = (char *)files_env(s);
 	if (console_is_pty(s->console)) {
 		const char *term = getenv("TERM");
 		snprintf(store[k], sizeof store[k], "TERM=%s",
@@ -395,12 +396,14 @@ int worker_main(int sock, int argc, char **argv)
 	check_os_tree(&c);
 	struct identity id;
 	resolve_user(&c, &id);
+	files_prepare(&c, false); /* (--read-only is not there yet: the image is writable) */
 
 	log_info("Spawning container %s on %s.", s.machine, s.directory);
 	if (s.console == CONSOLE_INTERACTIVE)
 		log_info("Press ^] three times within 1s to kill container.");
 	create(&c);
 	mount_api_filesystems(&c);
+	files_apply(&c);
 	int master = console_is_pty(s.console) ? open_console(&c) : -1;
 	r = call(&c, HUTCH_MSG_SECCOMP, &filter, NULL);
 	if (r < 0)

@@ -308,6 +308,7 @@ static int opt_list_syscall_groups(struct settings *s, const char *v)
 /* ---- the table ------------------------------------------------------------ */
 
 #define O(field) offsetof(struct settings, origin.field)
+#define OF(field) offsetof(struct settings, files.origin.field)
 #define NO no_argument
 #define REQ required_argument
 #define OPT optional_argument
@@ -343,6 +344,13 @@ const struct option_def option_table[] = {
 	{"system-call-filter", 0, REQ, "Exec", "SystemCallFilter", 0, O(syscall_filter),
 	 opt_syscall_filter},
 	{"list-syscall-groups", 0, NO, NULL, NULL, 0, 0, opt_list_syscall_groups},
+	/* Files from the host (worker/files.c) */
+	{"resolv-conf", 0, REQ, "Exec", "ResolvConf", 0, OF(resolv_conf), files_opt_resolv_conf},
+	{"timezone", 0, REQ, "Exec", "Timezone", 0, OF(timezone), files_opt_timezone},
+	{"set-credential", 0, REQ, "Exec", "SetCredential", PRIV, OF(credentials),
+	 files_opt_set_credential},
+	{"load-credential", 0, REQ, "Exec", "LoadCredential", PRIV, OF(credentials),
+	 files_opt_load_credential},
 	/* Networking */
 	{"private-network", 0, NO, "Network", "Private", PRIV, O(private_network),
 	 opt_private_network},

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "../common/proto.h"
+#include "files.h"
 
 enum origin {
 	ORIGIN_DEFAULT = 0,
@@ -60,6 +61,7 @@ struct settings {
 	/* --system-call-filter= values in order, pointing into argv (worker/seccomp.c) */
 	const char *syscall_filter[SETTINGS_MAX_SYSCALL_FILTER];
 	unsigned n_syscall_filter;
+	struct files_settings files; /* worker/files.c */
 
 	/* Where each value came from (enum origin). */
 	struct {

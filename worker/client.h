@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The worker's side of the conversation with the broker (worker/main.c). */
+#ifndef HUTCH_WORKER_CLIENT_H
+#define HUTCH_WORKER_CLIENT_H
+
+#include <stdint.h>
+
+#include "../common/proto.h"
+#include "settings.h"
+
+struct client {
+	int sock;
+	struct hutch_msg *reply;
+	const struct settings *s;
+};
+
+/* Send one request (with `send_fd` if >= 0), wait for its reply. Returns the
+ * broker's 0/-errno; a reply fd (if the type declares one) lands in *fd. A
+ * lost broker is fatal. */
+int call_fd(struct client *c, uint32_t type, const void *body, int send_fd, int *fd);
+int call(struct client *c, uint32_t type, const void *body, int *fd);
+/* Log "STEP WHAT: error" for a failed request and exit(1). */
+_Noreturn void step_error(struct client *c, const char *step, int err);
+/* Read one of the files OPEN_FILE names (at most 4 MiB) through the broker. */
+int read_root_file(struct client *c, enum hutch_root_file which, char **buf, size_t *len);
+
+#endif
