@@ -190,10 +190,10 @@ Test(permit, happy_path_other_orders)
 	step(HUTCH_MSG_EXEC, 0);
 }
 
-Test(permit, open_file_sixteen)
+Test(permit, open_file_thirty_two)
 {
 	step(HUTCH_MSG_OPEN_ROOT, 0);
-	for (int i = 0; i < 16; i++)
+	for (int i = 0; i < 32; i++)
 		step(HUTCH_MSG_OPEN_FILE, (uint32_t)(i % (HUTCH_FILE_MAX - 1)) + 1);
 	for (uint32_t w = 1; w < HUTCH_FILE_MAX; w++)
 		refused(HUTCH_MSG_OPEN_FILE, w);
@@ -448,4 +448,38 @@ Test(permit, unknown_type)
 		for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 			refused(bad[i], 0);
 	}
+}
+
+/* ---- files (broker/files.c) ---------------------------------------------- */
+
+Test(permit, files_in_their_phases)
+{
+	refused(HUTCH_MSG_OPEN_HOST_FILE, 0); /* before OPEN_ROOT */
+	step(HUTCH_MSG_OPEN_ROOT, 0);
+	for (int i = 0; i < HUTCH_CREDENTIALS_MAX; i++)
+		step(HUTCH_MSG_OPEN_HOST_FILE, 0);
+	refused(HUTCH_MSG_OPEN_HOST_FILE, 0);
+	refused(HUTCH_MSG_WRITE_FILE, 0);
+	refused(HUTCH_MSG_FILE_OP, 0);
+	refused(HUTCH_MSG_CREDENTIAL, 0);
+	step(HUTCH_MSG_CREATE, 0);
+	refused(HUTCH_MSG_OPEN_HOST_FILE, 0); /* the monitor's, before CREATE only */
+	for (int i = 0; i < 2 * (HUTCH_ETC_MAX - 1); i++) {
+		step(HUTCH_MSG_WRITE_FILE, 0);
+		step(HUTCH_MSG_FILE_OP, 0);
+	}
+	refused(HUTCH_MSG_WRITE_FILE, 0);
+	refused(HUTCH_MSG_FILE_OP, 0);
+	api(HUTCH_API_PROC);
+	refused(HUTCH_MSG_CREDENTIAL, 0); /* needs /run */
+	api(HUTCH_API_RUN);
+	for (int i = 0; i < HUTCH_CREDENTIALS_MAX; i++)
+		step(HUTCH_MSG_CREDENTIAL, 0);
+	refused(HUTCH_MSG_CREDENTIAL, 0);
+	api(HUTCH_API_SYS);
+	api(HUTCH_API_DEV);
+	step(HUTCH_MSG_PIVOT, 0);
+	refused(HUTCH_MSG_CREDENTIAL, 0);
+	refused(HUTCH_MSG_WRITE_FILE, 0);
+	refused(HUTCH_MSG_FILE_OP, 0);
 }

@@ -211,8 +211,13 @@ Test(proto, shape_tables)
 	cr_assert_eq(hutch_reply_fds(HUTCH_MSG_OPEN_CONSOLE), 1);
 	cr_assert_eq(hutch_reply_fds(HUTCH_MSG_OPEN_ROOT), 0);
 	cr_assert_eq(hutch_reply_fds(HUTCH_MSG_EXEC), 0);
+	cr_assert_eq(hutch_reply_fds(HUTCH_MSG_OPEN_HOST_FILE), 1);
+	/* Content travels as a sealed memfd with these two only. */
+	cr_assert_eq(hutch_msg_fds(HUTCH_MSG_WRITE_FILE), 1);
+	cr_assert_eq(hutch_msg_fds(HUTCH_MSG_CREDENTIAL), 1);
 	for (uint32_t t = 1; t < HUTCH_MSG_TYPE_MAX; t++) {
-		cr_assert_eq(hutch_msg_fds(t), 0, "type %u declares fds", t);
+		if (t != HUTCH_MSG_WRITE_FILE && t != HUTCH_MSG_CREDENTIAL)
+			cr_assert_eq(hutch_msg_fds(t), 0, "type %u declares fds", t);
 		cr_assert_gt(hutch_body_size(t), 0);
 		cr_assert(HDR_LEN + hutch_body_size(t) <= HUTCH_MSG_MAX_RECORD);
 	}
@@ -676,4 +681,106 @@ Test(proto, send_refuses)
 	close(sv[0]);
 	signal(SIGPIPE, SIG_DFL); /* a SIGPIPE (none on Linux seqpacket) = crash */
 	cr_assert_eq(hutch_send(sv[1], HUTCH_MSG_REPLY, &r, NULL, 0), -EPIPE);
+}
+
+/* ---- files (broker/files.c) ---------------------------------------------- */
+
+Test(proto, open_host_file_path)
+{
+	struct hutch_open_host_file h;
+	memset(&h, 0, sizeof h);
+	strcpy(h.path, "/etc/credstore/x");
+	ACCEPTED(dec(mk(HUTCH_MSG_OPEN_HOST_FILE, &h, sizeof h), 0));
+	cr_assert_str_eq(msg->u.open_host_file.path, "/etc/credstore/x");
+	REFUSED(dec(mk(HUTCH_MSG_OPEN_HOST_FILE, &h, sizeof h), 1)); /* no fd with it */
+	strcpy(h.path, "relative");
+	REFUSED(dec(mk(HUTCH_MSG_OPEN_HOST_FILE, &h, sizeof h), 0));
+	memset(&h, 0, sizeof h);
+	REFUSED(dec(mk(HUTCH_MSG_OPEN_HOST_FILE, &h, sizeof h), 0)); /* empty */
+	strcpy(h.path, "/a");
+	h.path[10] = 'x'; /* byte after the terminator */
+	REFUSED(dec(mk(HUTCH_MSG_OPEN_HOST_FILE, &h, sizeof h), 0));
+	memset(h.path, 'a', sizeof h.path); /* unterminated */
+	h.path[0] = '/';
+	REFUSED(dec(mk(HUTCH_MSG_OPEN_HOST_FILE, &h, sizeof h), 0));
+}
+
+Test(proto, open_file_host_files)
+{
+	for (uint32_t w = HUTCH_FILE_HOST_FIRST; w < HUTCH_FILE_MAX; w++)
+		ACCEPTED(dec(mk_u32(HUTCH_MSG_OPEN_FILE, w), 0));
+}
+
+Test(proto, write_file)
+{
+	struct hutch_write_file w = {HUTCH_ETC_RESOLV_CONF, HUTCH_WRITE_REPLACE};
+	ACCEPTED(dec(mk(HUTCH_MSG_WRITE_FILE, &w, sizeof w), 1));
+	cr_assert_eq(msg->u.write_file.flags, HUTCH_WRITE_REPLACE);
+	REFUSED(dec(mk(HUTCH_MSG_WRITE_FILE, &w, sizeof w), 0)); /* the content fd is required */
+	REFUSED(dec(mk(HUTCH_MSG_WRITE_FILE, &w, sizeof w), 2));
+	FOR_U32(t, 0, HUTCH_ETC_MAX, 0xffffffff) {
+		w.target = t;
+		REFUSED(dec(mk(HUTCH_MSG_WRITE_FILE, &w, sizeof w), 1));
+	}
+	w.target = HUTCH_ETC_LOCALTIME;
+	FOR_U32(f, 2, 0x80000000, HUTCH_WRITE_REPLACE | 4) {
+		w.flags = f;
+		REFUSED(dec(mk(HUTCH_MSG_WRITE_FILE, &w, sizeof w), 1));
+	}
+}
+
+static size_t mk_op(uint32_t op, uint32_t target, uint32_t source, const char *link)
+{
+	struct hutch_file_op f;
+	memset(&f, 0, sizeof f);
+	f.op = op, f.target = target, f.source = source;
+	strcpy(f.link, link);
+	return mk(HUTCH_MSG_FILE_OP, &f, sizeof f);
+}
+
+Test(proto, file_op)
+{
+	ACCEPTED(dec(mk_op(HUTCH_FILE_OP_UNLINK, HUTCH_ETC_LOCALTIME, 0, ""), 0));
+	ACCEPTED(dec(mk_op(HUTCH_FILE_OP_BIND, HUTCH_ETC_RESOLV_CONF, HUTCH_FILE_HOST_RESOLV_STUB, ""), 0));
+	ACCEPTED(dec(mk_op(HUTCH_FILE_OP_SYMLINK, HUTCH_ETC_LOCALTIME, 0,
+			   "../usr/share/zoneinfo/America/Port-au-Prince"), 0));
+	ACCEPTED(dec(mk_op(HUTCH_FILE_OP_SYMLINK, HUTCH_ETC_LOCALTIME, 0,
+			   "../usr/share/zoneinfo/Etc/GMT+5"), 0));
+	FOR_U32(op, 0, HUTCH_FILE_OP_MAX, 0xffffffff)
+		REFUSED(dec(mk_op(op, HUTCH_ETC_LOCALTIME, 0, ""), 0));
+	FOR_U32(t, 0, HUTCH_ETC_MAX, 0xffffffff)
+		REFUSED(dec(mk_op(HUTCH_FILE_OP_UNLINK, t, 0, ""), 0));
+	/* Bind sources: host files only, and never the link-text memfd. */
+	FOR_U32(src, 0, HUTCH_FILE_PASSWD, HUTCH_FILE_RESOLV_CONF, HUTCH_FILE_HOST_LOCALTIME_LINK,
+		HUTCH_FILE_MAX, 0xffffffff)
+		REFUSED(dec(mk_op(HUTCH_FILE_OP_BIND, HUTCH_ETC_RESOLV_CONF, src, ""), 0));
+	REFUSED(dec(mk_op(HUTCH_FILE_OP_UNLINK, HUTCH_ETC_LOCALTIME, HUTCH_FILE_HOST_LOCALTIME, ""), 0));
+	REFUSED(dec(mk_op(HUTCH_FILE_OP_UNLINK, HUTCH_ETC_LOCALTIME, 0, "../usr/share/zoneinfo/UTC"), 0));
+	/* Link text: under ../usr/share/zoneinfo/, no "..", no hidden or empty parts. */
+	static const char *const bad[] = {
+		"", "/etc/shadow", "../usr/share/zoneinfo/", "../usr/share/zoneinfo/../../../etc/shadow",
+		"../usr/share/zoneinfo/Etc/../../x", "../usr/share/zoneinfo/.hidden",
+		"../usr/share/zoneinfo//UTC", "../usr/share/zoneinfo/UTC/", "/usr/share/zoneinfo/UTC",
+		"../usr/share/zoneinfo/a b", "../usr/share/zoneinfo/x\n",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		REFUSED(dec(mk_op(HUTCH_FILE_OP_SYMLINK, HUTCH_ETC_LOCALTIME, 0, bad[i]), 0));
+	REFUSED(dec(mk_op(HUTCH_FILE_OP_SYMLINK, HUTCH_ETC_LOCALTIME, 0, "../usr/share/zoneinfo/UTC"), 1));
+}
+
+Test(proto, credential_id)
+{
+	struct hutch_credential c;
+	memset(&c, 0, sizeof c);
+	strcpy(c.id, "my.secret-1");
+	ACCEPTED(dec(mk(HUTCH_MSG_CREDENTIAL, &c, sizeof c), 1));
+	REFUSED(dec(mk(HUTCH_MSG_CREDENTIAL, &c, sizeof c), 0));
+	static const char *const bad[] = {"", ".", "..", "a/b", "/x", "x/"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		memset(&c, 0, sizeof c);
+		strcpy(c.id, bad[i]);
+		REFUSED(dec(mk(HUTCH_MSG_CREDENTIAL, &c, sizeof c), 1));
+	}
+	memset(&c, 'a', sizeof c); /* unterminated */
+	REFUSED(dec(mk(HUTCH_MSG_CREDENTIAL, &c, sizeof c), 1));
 }
