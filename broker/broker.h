@@ -32,18 +32,6 @@ void userns_release(struct userns *u);
 /* chown.c: nspawn -U's ownership shift of a tree, ids [from, from+count) -> to. */
 int chown_tree(int root_fd, uint32_t from, uint32_t to, uint32_t count, bool progress);
 
-struct container_args {
-	int sock;          /* to the worker */
-	int root_fd;       /* O_PATH fd of the root directory, host mount namespace */
-	char root_path[HUTCH_PATH_MAX]; /* what it was opened from */
-	bool has_cgroup;   /* the monitor made a v2 cgroup for us */
-	struct userns userns;
-	struct hutch_create create;
-	struct permit_state permits;
-};
-
-_Noreturn void container_main(struct container_args *a);
-
 /* mounts.c: each returns 0 or -errno and logs nothing; *what names the step. */
 int mount_root(int root_fd, const char *root_path, int idmap_fd, int *new_root,
 	       const char **what);
@@ -80,18 +68,55 @@ int run_host_incoming(int root);
 int payload_credentials(const struct hutch_exec *e, const struct hutch_seccomp *filter,
 			const char **what);
 
-/* cgroup.c: the container's own cgroup in the v2 hierarchy. */
+/* cgroup.c: the container's cgroup, one directory per hierarchy used. */
+enum cg_layout { CG_NONE, CG_UNIFIED, CG_HYBRID, CG_LEGACY };
+enum { CG_MEMORY, CG_PIDS, CG_CPU, CG_BLKIO, CG_DEVICES, CG_CPUSET, CG_V2, CG_HIER };
 struct cgroup {
-	int fd;         /* O_DIRECTORY fd, -1 when there is no v2 hierarchy */
-	char path[256];
+	int fd[CG_HIER];    /* the container's directory per hierarchy, -1: none */
+	bool made[CG_HIER]; /* ours to remove when the container is gone */
+	int lock_fd;        /* /run/hutch/machines/NAME */
+	int events_fd;      /* OOM counter file for the worker */
+	char machine[HUTCH_NAME_MAX + 1];
+	char slice[HUTCH_SLICE_MAX];
+	char scope[HUTCH_NAME_MAX + 16];
 };
-int cgroup_create(const char *machine, struct cgroup *cg);
-/* Delegate the cgroup to the container's root (uid/gid inside its range). */
+enum cg_layout cgroup_layout(void);
+int cgroup_create(const char *machine, const char *slice, struct cgroup *cg);
+int cgroup_join_v1(const struct cgroup *cg);
+/* Delegate the v2 cgroup to the container's root (uid/gid inside its range). */
 int cgroup_delegate(struct cgroup *cg, uint32_t uid);
+void cgroup_close(struct cgroup *cg);
 void cgroup_remove(struct cgroup *cg);
+/* limits.c: ranges checked, then the v2 files or their v1 equivalents, then
+ * the device program (v2) and devices.allow (v1). *what names the setting. */
+int cgroup_check_limits(const struct hutch_cgroup *l, const char **what);
+int cgroup_apply_limits(const int fd[CG_HIER], const struct hutch_cgroup *l, const char **what);
+int cgroup_devices(const int fd[CG_HIER], const struct hutch_cgroup *l, const char **what);
+
+struct container_args {
+	int sock;          /* to the worker */
+	int root_fd;       /* O_PATH fd of the root directory, host mount namespace */
+	char root_path[HUTCH_PATH_MAX]; /* what it was opened from */
+	bool has_cgroup;   /* the monitor made a v2 cgroup for us */
+	struct cgroup cg;  /* join its v1 directories, pass on events_fd */
+	struct userns userns;
+	struct hutch_create create;
+	struct permit_state permits;
+};
+
+_Noreturn void container_main(struct container_args *a);
+
+/* userns.c: flock on /run/hutch/DIR/NAME; fd or -EADDRINUSE. */
+int lock_name(const char *dir, const char *name, bool wait);
+void unlock_name(int fd, const char *dir, const char *name);
+
+/* process.c: --rlimit=, --oom-score-adjust=, --cpu-affinity=, --personality=. */
+int process_apply(const struct hutch_process *p, const char **what);
 
 /* sandbox.c: the broker's own seccomp filters. */
 int sandbox_broker_base(void);
 int sandbox_monitor(void);
+/* Denies bpf(2) from here on (after the device program is attached). */
+int sandbox_no_bpf(void);
 
 #endif

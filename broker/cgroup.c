@@ -1,8 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The container's own cgroup in the v2 hierarchy: /sys/fs/cgroup on pure v2
- * hosts, /sys/fs/cgroup/unified on hybrid ones. Pure v1 hosts run the
- * container in hutch's cgroup (best effort; limits are a later layer).
+ * The container's cgroup: SLICE/hutch-NAME.scope under the root of every
+ * hierarchy hutch uses, made before the container exists and removed after
+ * it is gone. The layout is detected once, by file system magic:
+ *  - unified: cgroup2 at /sys/fs/cgroup; controllers enabled down to the slice;
+ *  - hybrid: v1 controllers at /sys/fs/cgroup/<name>, cgroup2 without them at
+ *    /sys/fs/cgroup/unified (the tree the container's systemd manages);
+ *  - legacy: v1 only (best effort: limits, no cgroup2 inside).
+ * A lock on /run/hutch/machines/NAME, held while the container lives, makes
+ * machine names unique among running containers and tells a start which
+ * hutch-*.scope directories are stale (left by a hutch that was SIGKILLed).
  */
 #include "broker.h"
 
@@ -19,19 +26,45 @@
 
 #include "../common/util.h"
 
-static const char *v2_root(void)
+static const char *const v1_names[CG_V2] = {
+	[CG_MEMORY] = "memory", [CG_PIDS] = "pids",       [CG_CPU] = "cpu",
+	[CG_BLKIO] = "blkio",   [CG_DEVICES] = "devices", [CG_CPUSET] = "cpuset",
+};
+
+enum cg_layout cgroup_layout(void)
 {
-	static const char *const candidates[] = {"/sys/fs/cgroup", "/sys/fs/cgroup/unified"};
-	for (size_t i = 0; i < ARRAY_SIZE(candidates); i++) {
-		struct statfs sf;
-		if (statfs(candidates[i], &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC)
-			return candidates[i];
-	}
-	return NULL;
+	static int layout = -1;
+	struct statfs sf;
+	if (layout >= 0)
+		return (enum cg_layout)layout;
+	if (statfs("/sys/fs/cgroup", &sf) < 0)
+		layout = CG_NONE;
+	else if (sf.f_type == CGROUP2_SUPER_MAGIC)
+		layout = CG_UNIFIED;
+	else if (statfs("/sys/fs/cgroup/unified", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC)
+		layout = CG_HYBRID;
+	else
+		layout = CG_LEGACY;
+	return (enum cg_layout)layout;
 }
 
-/* Depth-first rmdir; cgroupfs only lets empty leaves go. */
-static int remove_tree(int parent, const char *name, int depth)
+/* Root of hierarchy h on this host, NULL if there is none (`check`: v1
+ * roots are checked by magic; removal runs where statfs is not allowed). */
+static const char *root_path(int h, char *buf, size_t n, bool check)
+{
+	enum cg_layout l = cgroup_layout();
+	struct statfs sf;
+	if (h == CG_V2)
+		return l == CG_UNIFIED ? "/sys/fs/cgroup" : l == CG_HYBRID ? "/sys/fs/cgroup/unified" : NULL;
+	if (l != CG_HYBRID && l != CG_LEGACY)
+		return NULL;
+	snprintf(buf, n, "/sys/fs/cgroup/%s", v1_names[h]);
+	return !check || (statfs(buf, &sf) == 0 && sf.f_type == CGROUP_SUPER_MAGIC) ? buf : NULL;
+}
+
+/* Depth-first rmdir; cgroupfs only lets empty leaves go. A dying cgroup may
+ * stay busy for a moment after its last task: `patient` waits up to 2 s. */
+static int remove_tree(int parent, const char *name, int depth, bool patient)
 {
 	if (depth > 64)
 		return -ELOOP;
@@ -46,50 +79,154 @@ static int remove_tree(int parent, const char *name, int depth)
 	struct dirent *de;
 	while ((de = readdir(d)))
 		if (de->d_type == DT_DIR && strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			remove_tree(dirfd(d), de->d_name, depth + 1);
+			remove_tree(dirfd(d), de->d_name, depth + 1, patient);
 	closedir(d);
-	/* A dying cgroup may stay busy for a moment after its last task. */
-	for (int i = 0; i < 200; i++) {
+	for (int i = 0; i < (patient ? 200 : 1); i++) {
 		if (unlinkat(parent, name, AT_REMOVEDIR) == 0 || errno == ENOENT)
 			return 0;
 		if (errno != EBUSY)
 			return -errno;
-		struct timespec ts = {0, 10 * 1000 * 1000};
-		nanosleep(&ts, NULL);
+		nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
 	}
 	return -EBUSY;
 }
 
-int cgroup_create(const char *machine, struct cgroup *cg)
+/* A v1 cpuset starts with no cpus and mems, and takes no task that way. */
+static void cpuset_inherit(int parent, int dir)
 {
-	cg->fd = -1;
-	cg->path[0] = '\0';
-	const char *root = v2_root();
-	if (!root)
-		return -ENOENT;
-	char slice[128];
-	snprintf(slice, sizeof slice, "%s/machine.slice", root);
-	if (mkdir(slice, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	snprintf(cg->path, sizeof cg->path, "%s/hutch-%s.scope", slice, machine);
-	if (mkdir(cg->path, 0755) < 0) {
-		if (errno != EEXIST)
-			return -errno;
-		/* Left over by a hutch that was SIGKILLed: remove it if it is empty,
-		 * otherwise that machine is running. */
-		_cleanup_close_ int sfd = open(slice, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (sfd < 0)
-			return -errno;
-		if (remove_tree(sfd, strrchr(cg->path, '/') + 1, 0) < 0)
-			return -EADDRINUSE;
-		if (mkdir(cg->path, 0755) < 0)
-			return errno == EEXIST ? -EADDRINUSE : -errno;
+	static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		char buf[4096];
+		_cleanup_close_ int in = openat(parent, files[i], O_RDONLY | O_CLOEXEC);
+		_cleanup_close_ int out = openat(dir, files[i], O_WRONLY | O_CLOEXEC);
+		ssize_t n = in >= 0 ? read(in, buf, sizeof buf) : -1;
+		if (out >= 0 && n > 0)
+			(void)!write(out, buf, (size_t)n);
 	}
-	cg->fd = open(cg->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (cg->fd < 0) {
-		int r = -errno;
-		rmdir(cg->path);
-		return r;
+}
+
+/* mkdir and open one level; on pure v2 the parent hands its controllers down. */
+static int make_dir(int parent, const char *name, int h, bool *made)
+{
+	if (h == CG_V2 && cgroup_layout() == CG_UNIFIED) {
+		static const char *const ctrls[] = {"+memory", "+pids", "+cpu", "+io", "+cpuset"};
+		_cleanup_close_ int sc = openat(parent, "cgroup.subtree_control", O_WRONLY | O_CLOEXEC);
+		for (size_t i = 0; sc >= 0 && i < ARRAY_SIZE(ctrls); i++)
+			(void)!write(sc, ctrls[i], strlen(ctrls[i])); /* absent ones fail: fine */
+	}
+	*made = mkdirat(parent, name, 0755) == 0;
+	if (!*made && errno != EEXIST)
+		return -errno;
+	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (*made && h == CG_CPUSET)
+		cpuset_inherit(parent, fd);
+	return fd;
+}
+
+/* The slice directory (nested slices one level each) in hierarchy h. */
+static int open_slice(int root, const char *slice, int h)
+{
+	char buf[HUTCH_SLICE_MAX];
+	snprintf(buf, sizeof buf, "%s", slice);
+	int fd = fcntl(root, F_DUPFD_CLOEXEC, 3);
+	if (fd < 0)
+		return -errno;
+	for (char *save = NULL, *c = strtok_r(buf, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		bool made;
+		int next = make_dir(fd, c, h, &made);
+		close(fd);
+		if (next < 0)
+			return next;
+		fd = next;
+	}
+	return fd;
+}
+
+/* Remove hutch-*.scope directories whose machine lock nobody holds. */
+static void sweep(int slice_fd, const char *ours)
+{
+	int fd = fcntl(slice_fd, F_DUPFD_CLOEXEC, 3);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		closep(&fd);
+		return;
+	}
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		char name[HUTCH_NAME_MAX + 1];
+		size_t len = strlen(de->d_name);
+		if (de->d_type != DT_DIR || len < 13 || len - 12 > HUTCH_NAME_MAX ||
+		    strncmp(de->d_name, "hutch-", 6) || strcmp(de->d_name + len - 6, ".scope"))
+			continue;
+		snprintf(name, sizeof name, "%.*s", (int)(len - 12), de->d_name + 6);
+		if (!name_is_valid(name))
+			continue;
+		bool own = !strcmp(name, ours);
+		int lock = own ? -1 : lock_name("machines", name, false);
+		if (own || lock >= 0)
+			remove_tree(dirfd(d), de->d_name, 0, own);
+		if (lock >= 0)
+			unlock_name(lock, "machines", name);
+	}
+	closedir(d);
+}
+
+int cgroup_create(const char *machine, const char *slice, struct cgroup *cg)
+{
+	*cg = (struct cgroup){.lock_fd = -1, .events_fd = -1};
+	for (int h = 0; h < CG_HIER; h++)
+		cg->fd[h] = -1;
+	snprintf(cg->machine, sizeof cg->machine, "%s", machine);
+	snprintf(cg->slice, sizeof cg->slice, "%s", slice);
+	snprintf(cg->scope, sizeof cg->scope, "hutch-%s.scope", machine);
+	if ((cg->lock_fd = lock_name("machines", machine, false)) < 0)
+		return cg->lock_fd;
+	dev_t seen[CG_HIER];
+	for (int h = 0; h < CG_HIER; h++) {
+		char buf[64];
+		struct stat st;
+		const char *path = root_path(h, buf, sizeof buf, true);
+		_cleanup_close_ int root = path ? open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+		if (root < 0 || fstat(root, &st) < 0)
+			continue;
+		seen[h] = st.st_dev;
+		int same = -1; /* co-mounted controllers (cpu,cpuacct): one directory */
+		for (int k = 0; k < h; k++)
+			if (cg->fd[k] >= 0 && seen[k] == st.st_dev)
+				same = k;
+		if (same >= 0) {
+			cg->fd[h] = fcntl(cg->fd[same], F_DUPFD_CLOEXEC, 3);
+			continue;
+		}
+		_cleanup_close_ int sfd = open_slice(root, slice, h);
+		if (sfd < 0)
+			return sfd;
+		sweep(sfd, machine);
+		if ((cg->fd[h] = make_dir(sfd, cg->scope, h, &cg->made[h])) < 0)
+			return cg->fd[h] == -EEXIST ? -EADDRINUSE : cg->fd[h];
+		if (!cg->made[h])
+			return -EADDRINUSE; /* still there after the sweep: processes in it */
+	}
+	if (cg->fd[CG_V2] >= 0 && cgroup_layout() == CG_UNIFIED)
+		cg->events_fd = openat(cg->fd[CG_V2], "memory.events", O_RDONLY | O_CLOEXEC);
+	else if (cg->fd[CG_MEMORY] >= 0)
+		cg->events_fd = openat(cg->fd[CG_MEMORY], "memory.oom_control", O_RDONLY | O_CLOEXEC);
+	if (cg->events_fd < 0)
+		cg->events_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	return cg->events_fd < 0 ? -errno : 0;
+}
+
+/* In the container init, first thing: CLONE_INTO_CGROUP covers v2 only. */
+int cgroup_join_v1(const struct cgroup *cg)
+{
+	for (int h = 0; h < CG_V2; h++) {
+		if (cg->fd[h] < 0)
+			continue;
+		_cleanup_close_ int fd = openat(cg->fd[h], "cgroup.procs", O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, "0", 1) != 1)
+			return -errno;
 	}
 	return 0;
 }
@@ -100,31 +237,39 @@ int cgroup_delegate(struct cgroup *cg, uint32_t uid)
 	static const char *const files[] = {"", "cgroup.procs", "cgroup.threads",
 					    "cgroup.subtree_control"};
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++)
-		if (fchownat(cg->fd, files[i], uid, uid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0 &&
+		if (fchownat(cg->fd[CG_V2], files[i], uid, uid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0 &&
 		    errno != ENOENT)
 			return -errno;
 	return 0;
 }
 
+void cgroup_close(struct cgroup *cg)
+{
+	for (int h = 0; h < CG_HIER; h++)
+		closep(&cg->fd[h]);
+	closep(&cg->events_fd);
+	for (int h = 0; h < CG_HIER; h++)
+		cg->fd[h] = -1;
+	cg->events_fd = -1;
+}
+
 void cgroup_remove(struct cgroup *cg)
 {
-	if (!cg->path[0])
-		return;
-	if (cg->fd >= 0)
-		close(cg->fd);
-	cg->fd = -1;
-	char parent[sizeof cg->path];
-	snprintf(parent, sizeof parent, "%s", cg->path);
-	char *slash = strrchr(parent, '/');
-	*slash = '\0';
-	int pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (pfd >= 0) {
-		int r = remove_tree(pfd, slash + 1, 0);
+	cgroup_close(cg);
+	for (int h = 0; h < CG_HIER; h++) {
+		char buf[64];
+		const char *path = cg->made[h] ? root_path(h, buf, sizeof buf, false) : NULL;
+		_cleanup_close_ int root = path ? open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+		_cleanup_close_ int sfd =
+			root >= 0 ? openat(root, cg->slice, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+		int r = sfd >= 0 ? remove_tree(sfd, cg->scope, 0, true) : 0;
 		if (r < 0) {
 			errno = -r;
-			log_error("cannot remove cgroup %s: %m", cg->path);
+			log_error("cannot remove cgroup %s/%s/%s: %m", path, cg->slice, cg->scope);
 		}
-		close(pfd);
+		cg->made[h] = false;
 	}
-	cg->path[0] = '\0';
+	if (cg->lock_fd >= 0)
+		unlock_name(cg->lock_fd, "machines", cg->machine);
+	cg->lock_fd = -1;
 }

@@ -34,6 +34,7 @@ struct init_state {
 	int slave; /* console pty peer, -1 without console */
 	struct hutch_seccomp *filter; /* the payload's, loaded last; NULL = none */
 	struct credentials creds;     /* /run/host/credentials, mounted at PIVOT */
+	struct hutch_process *process; /* rlimits etc., applied before exec; NULL = none */
 	bool pivoted;
 };
 
@@ -162,6 +163,10 @@ static _Noreturn void handle_exec(struct init_state *s, const struct hutch_exec 
 		step_failed(s, -ENOMEM, "exec");
 	hutch_exec_unpack(e, argv, envp);
 
+	const char *what = NULL;
+	int r = s->process ? process_apply(s->process, &what) : 0;
+	if (r < 0)
+		step_failed(s, r, what);
 	if (s->a->userns.fd >= 0 && enter_userns(s->a->userns.fd) < 0)
 		step_failed(s, -errno, "user namespace");
 	if (e->flags & HUTCH_EXEC_AS_PID2) {
@@ -171,8 +176,7 @@ static _Noreturn void handle_exec(struct init_state *s, const struct hutch_exec 
 		if (pid > 0)
 			stub_init(pid);
 	}
-	const char *what = NULL;
-	int r = become_payload(s, e, &what);
+	r = become_payload(s, e, &what);
 	if (r == 0)
 		r = exec_payload(e, argv, envp);
 	hutch_send_reply(s->a->sock, r, what, NULL, 0);
@@ -229,12 +233,20 @@ static void handle(struct init_state *s, const struct hutch_msg *m)
 		*s->filter = m->u.seccomp;
 		r = 0;
 		break;
+	case HUTCH_MSG_PROCESS:
+		s->process = malloc(sizeof *s->process);
+		if (!s->process)
+			_exit(1);
+		*s->process = m->u.process;
+		r = 0;
+		break;
 	case HUTCH_MSG_EXEC:
 		handle_exec(s, &m->u.exec);
 	case HUTCH_MSG_OPEN_ROOT:
 	case HUTCH_MSG_OPEN_FILE:
 	case HUTCH_MSG_OPEN_HOST_FILE:
 	case HUTCH_MSG_CREATE:
+	case HUTCH_MSG_CGROUP:
 	case HUTCH_MSG_REPLY:
 	case HUTCH_MSG_NONE:
 	case HUTCH_MSG_TYPE_MAX:
@@ -257,7 +269,13 @@ _Noreturn void container_main(struct container_args *a)
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		_exit(1);
 	prctl(PR_SET_NAME, "hutch-init");
-	if (a->has_cgroup && unshare(CLONE_NEWCGROUP) < 0)
+	/* Into the v1 hierarchies' cgroups before anything can fork; then the
+	 * cgroup namespace roots every hierarchy at the container's cgroup. */
+	if ((r0 = cgroup_join_v1(&a->cg)) < 0)
+		step_failed(&s, r0, "cgroup");
+	int events = steal_fd(a->cg.events_fd);
+	cgroup_close(&a->cg);
+	if (unshare(CLONE_NEWCGROUP) < 0)
 		step_failed(&s, -errno, "cgroup namespace");
 	if (sethostname(a->create.hostname, strlen(a->create.hostname)) < 0)
 		step_failed(&s, -errno, "hostname");
@@ -268,8 +286,9 @@ _Noreturn void container_main(struct container_args *a)
 	closep(&a->userns.idmap_fd);
 	if (r < 0)
 		step_failed(&s, r, what);
-	if (hutch_send_reply(a->sock, 0, NULL, NULL, 0) < 0) /* CREATE done */
+	if (hutch_send_reply(a->sock, 0, NULL, &events, 1) < 0) /* CREATE done */
 		_exit(1);
+	close(events);
 
 	struct hutch_msg *m = calloc(1, sizeof *m);
 	if (!m)

@@ -32,6 +32,7 @@ struct monitor {
 	int root_fd;
 	char root_path[HUTCH_PATH_MAX];
 	struct permit_state permits;
+	struct hutch_cgroup limits; /* CGROUP, checked; used by CREATE */
 };
 
 static const char *const root_files[HUTCH_FILE_MAX] = {
@@ -167,9 +168,9 @@ static int clone_container(struct container_args *a, struct cgroup *cg, int *pid
 	};
 	if (a->create.flags & HUTCH_CREATE_PRIVATE_NETWORK)
 		ca.flags |= CLONE_NEWNET;
-	if (cg->fd >= 0) {
+	if (cg->fd[CG_V2] >= 0) {
 		ca.flags |= CLONE_INTO_CGROUP;
-		ca.cgroup = (uint64_t)cg->fd;
+		ca.cgroup = (uint64_t)cg->fd[CG_V2];
 	}
 	long pid = syscall(SYS_clone3, &ca, sizeof ca);
 	if (pid < 0)
@@ -196,15 +197,20 @@ static int handle_create(struct monitor *m, const struct hutch_msg *msg)
 	strcpy(a.root_path, m->root_path);
 	const char *what = "cgroup";
 	int pidfd = -1;
-	int r = cgroup_create(c->machine, &cg);
-	if (r == -ENOENT)
-		r = 0; /* no cgroup v2 hierarchy: run in ours */
+	int r = cgroup_create(c->machine, m->limits.slice, &cg);
+	if (r == 0)
+		r = cgroup_apply_limits(cg.fd, &m->limits, &what);
+	if (r == 0)
+		r = cgroup_devices(cg.fd, &m->limits, &what);
+	if (r == 0 && (r = sandbox_no_bpf()) < 0)
+		what = "seccomp";
 	if (r == 0)
 		r = userns_prepare(c, m->root_fd, &a.userns, &what);
-	if (r == 0 && cg.fd >= 0 && a.userns.fd >= 0)
-		r = cgroup_delegate(&cg, a.userns.base);
+	if (r == 0 && cg.fd[CG_V2] >= 0 && a.userns.fd >= 0 && (r = cgroup_delegate(&cg, a.userns.base)) < 0)
+		what = "cgroup";
 	if (r == 0) {
-		a.has_cgroup = cg.fd >= 0;
+		a.has_cgroup = cg.fd[CG_V2] >= 0;
+		a.cg = cg;
 		what = "clone";
 		r = clone_container(&a, &cg, &pidfd);
 	}
@@ -221,10 +227,7 @@ static int handle_create(struct monitor *m, const struct hutch_msg *msg)
 	m->sock = -1;
 	close(m->root_fd);
 	m->root_fd = -1;
-	if (cg.fd >= 0) {
-		close(cg.fd);
-		cg.fd = -2; /* removal still needed, by path */
-	}
+	cgroup_close(&cg); /* removal still needed, by path */
 	if ((r = sandbox_monitor()) < 0) {
 		errno = -r;
 		log_error("broker: cannot confine the monitor: %m");
@@ -290,6 +293,13 @@ int broker_main(int sock, pid_t worker)
 			hutch_send_reply(m.sock, r, NULL, r < 0 ? NULL : &fd, r < 0 ? 0 : 1);
 			closep(&fd);
 			break;
+		case HUTCH_MSG_CGROUP: {
+			const char *what = NULL;
+			r = cgroup_check_limits(&msg->u.cgroup, &what);
+			m.limits = msg->u.cgroup;
+			hutch_send_reply(m.sock, r, r < 0 ? what : NULL, NULL, 0);
+			break;
+		}
 		case HUTCH_MSG_CREATE: {
 			int status = handle_create(&m, msg);
 			free(msg);
@@ -308,6 +318,7 @@ int broker_main(int sock, pid_t worker)
 		case HUTCH_MSG_WRITE_FILE:
 		case HUTCH_MSG_FILE_OP:
 		case HUTCH_MSG_CREDENTIAL:
+		case HUTCH_MSG_PROCESS:
 		case HUTCH_MSG_REPLY:
 		case HUTCH_MSG_NONE:
 		case HUTCH_MSG_TYPE_MAX:

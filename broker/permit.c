@@ -22,6 +22,8 @@ static const struct permit permits[HUTCH_MSG_TYPE_MAX] = {
 	[HUTCH_MSG_PIVOT] = {PHASE_SETUP, 1},
 	[HUTCH_MSG_EXEC] = {PHASE_PIVOTED, 1},
 	[HUTCH_MSG_SECCOMP] = {PHASE_SETUP | PHASE_PIVOTED, 1},
+	[HUTCH_MSG_CGROUP] = {PHASE_PREPARE, 1},
+	[HUTCH_MSG_PROCESS] = {PHASE_SETUP | PHASE_PIVOTED, 1},
 	/* REPLY is never a request: no phase allows it. */
 };
 
@@ -50,6 +52,9 @@ static int check_order(const struct permit_state *s, const struct hutch_msg *m,
 	case HUTCH_MSG_CREATE:
 		if (!s->count[HUTCH_MSG_OPEN_ROOT])
 			return deny(why, "no root opened yet");
+		/* The limits and the device fence are not optional. */
+		if (m->hdr.type == HUTCH_MSG_CREATE && !s->count[HUTCH_MSG_CGROUP])
+			return deny(why, "no cgroup settings yet");
 		return 0;
 	case HUTCH_MSG_MOUNT_API: {
 		uint32_t k = m->u.mount_api.kind;

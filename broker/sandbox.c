@@ -12,8 +12,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-extern const unsigned short broker_base_filter_len, monitor_filter_len;
-extern const struct sock_filter broker_base_filter[], monitor_filter[];
+extern const unsigned short broker_base_filter_len, monitor_filter_len, no_bpf_filter_len;
+extern const struct sock_filter broker_base_filter[], monitor_filter[], no_bpf_filter[];
 
 static int load(const struct sock_filter *insns, unsigned short len)
 {
@@ -31,4 +31,9 @@ int sandbox_broker_base(void)
 int sandbox_monitor(void)
 {
 	return load(monitor_filter, monitor_filter_len);
+}
+
+int sandbox_no_bpf(void)
+{
+	return load(no_bpf_filter, no_bpf_filter_len);
 }

@@ -27,21 +27,22 @@
 #define RANGE 65536u
 #define PICK_MIN (524288u / RANGE)     /* nspawn's pick window, in ranges */
 #define PICK_END (1878982656u / RANGE)
-#define LOCK_DIR "/run/hutch/uid-ranges"
 
-static int lock_range(uint32_t base)
+/* A flock on /run/hutch/DIR/NAME, held while the container lives; the
+ * kernel lets go however hutch ends. -EADDRINUSE if someone holds it. */
+int lock_name(const char *dir, const char *name, bool wait)
 {
-	if (mkdir("/run/hutch", 0700) < 0 && errno != EEXIST)
+	char path[192];
+	snprintf(path, sizeof path, "/run/hutch/%s", dir);
+	if ((mkdir("/run/hutch", 0700) < 0 && errno != EEXIST) ||
+	    (mkdir(path, 0700) < 0 && errno != EEXIST))
 		return -errno;
-	if (mkdir(LOCK_DIR, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	char path[64];
-	snprintf(path, sizeof path, LOCK_DIR "/%u", base);
+	snprintf(path, sizeof path, "/run/hutch/%s/%s", dir, name);
 	for (;;) {
 		int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd < 0)
 			return -errno;
-		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
 			close(fd);
 			return -EADDRINUSE;
 		}
@@ -55,12 +56,26 @@ static int lock_range(uint32_t base)
 }
 
 /* Remove the lock file while still holding it, so none pile up. */
-static void unlock_range(int fd, uint32_t base)
+void unlock_name(int fd, const char *dir, const char *name)
 {
-	char path[64];
-	snprintf(path, sizeof path, LOCK_DIR "/%u", base);
+	char path[192];
+	snprintf(path, sizeof path, "/run/hutch/%s/%s", dir, name);
 	unlink(path);
 	close(fd);
+}
+
+static int lock_range(uint32_t base)
+{
+	char name[16];
+	snprintf(name, sizeof name, "%u", base);
+	return lock_name("uid-ranges", name, false);
+}
+
+static void unlock_range(int fd, uint32_t base)
+{
+	char name[16];
+	snprintf(name, sizeof name, "%u", base);
+	unlock_name(fd, "uid-ranges", name);
 }
 
 static int write_proc(pid_t pid, const char *file, const char *text)

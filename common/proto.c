@@ -21,7 +21,7 @@ struct msg_shape {
 static const struct msg_shape shapes[HUTCH_MSG_TYPE_MAX] = {
 	[HUTCH_MSG_OPEN_ROOT] = {"OPEN_ROOT", sizeof(struct hutch_open_root), 0, 0},
 	[HUTCH_MSG_OPEN_FILE] = {"OPEN_FILE", sizeof(struct hutch_open_file), 0, 1},
-	[HUTCH_MSG_CREATE] = {"CREATE", sizeof(struct hutch_create), 0, 0},
+	[HUTCH_MSG_CREATE] = {"CREATE", sizeof(struct hutch_create), 0, 1},
 	[HUTCH_MSG_MOUNT_API] = {"MOUNT_API", sizeof(struct hutch_mount_api), 0, 0},
 	[HUTCH_MSG_OPEN_CONSOLE] = {"OPEN_CONSOLE", sizeof(struct hutch_open_console), 0, 1},
 	[HUTCH_MSG_PIVOT] = {"PIVOT", sizeof(struct hutch_pivot), 0, 0},
@@ -31,6 +31,8 @@ static const struct msg_shape shapes[HUTCH_MSG_TYPE_MAX] = {
 	[HUTCH_MSG_WRITE_FILE] = {"WRITE_FILE", sizeof(struct hutch_write_file), 1, 0},
 	[HUTCH_MSG_FILE_OP] = {"FILE_OP", sizeof(struct hutch_file_op), 0, 0},
 	[HUTCH_MSG_CREDENTIAL] = {"CREDENTIAL", sizeof(struct hutch_credential), 1, 0},
+	[HUTCH_MSG_CGROUP] = {"CGROUP", sizeof(struct hutch_cgroup), 0, 0},
+	[HUTCH_MSG_PROCESS] = {"PROCESS", sizeof(struct hutch_process), 0, 0},
 	[HUTCH_MSG_REPLY] = {"REPLY", sizeof(struct hutch_reply), 0, 0},
 };
 
@@ -158,6 +160,49 @@ static int check_file_op(const struct hutch_file_op *f, const char **why)
 	return 0;
 }
 
+/* Shape only; the broker checks the ranges of the values it uses. */
+static int check_cgroup(const struct hutch_cgroup *c, const char **why)
+{
+	if (c->set & ~HUTCH_LIMITS_ALL)
+		FAIL("unknown limits");
+	for (unsigned i = 0; i < HUTCH_LIMIT_MAX; i++)
+		if (!(c->set & (1u << i)) && c->value[i])
+			FAIL("value of an unset limit not zero");
+	if (c->value[HUTCH_LIMIT_ALLOWED_CPUS] ||
+	    (!(c->set & (1u << HUTCH_LIMIT_ALLOWED_CPUS)) && !all_zero(c->cpus, sizeof c->cpus)))
+		FAIL("bad cpu set");
+	if (c->ndevices > HUTCH_MAX_DEVICES)
+		FAIL("too many device rules");
+	for (uint32_t i = 0; i < c->ndevices; i++) {
+		const struct hutch_device_rule *d = &c->devices[i];
+		if ((d->type != 'c' && d->type != 'b') || !d->access ||
+		    (d->access & ~HUTCH_DEV_ACCESS_ALL) || !all_zero(d->pad, sizeof d->pad))
+			FAIL("bad device rule");
+	}
+	if (!all_zero(c->devices + c->ndevices,
+		      sizeof c->devices - c->ndevices * sizeof c->devices[0]))
+		FAIL("unused device rules not zero");
+	if (hutch_check_string(c->slice, sizeof c->slice, 0) < 0)
+		FAIL("bad slice string");
+	return 0;
+}
+
+static int check_process(const struct hutch_process *p, const char **why)
+{
+	if (p->set & ~HUTCH_PROC_ALL || p->rlimit_set >> HUTCH_RLIMIT_MAX)
+		FAIL("unknown process settings");
+	if (!(p->set & HUTCH_PROC_OOM_SCORE) && p->oom_score_adj)
+		FAIL("oom_score_adj not zero");
+	if (!(p->set & HUTCH_PROC_PERSONALITY) && p->personality)
+		FAIL("personality not zero");
+	if (!(p->set & HUTCH_PROC_AFFINITY) && !all_zero(p->cpus, sizeof p->cpus))
+		FAIL("cpu set not zero");
+	for (unsigned i = 0; i < HUTCH_RLIMIT_MAX; i++)
+		if (!(p->rlimit_set & (1u << i)) && (p->rlimits[i].cur || p->rlimits[i].max))
+			FAIL("unset rlimit not zero");
+	return 0;
+}
+
 static int check_body(uint32_t type, const struct hutch_msg *m, const char **why)
 {
 	switch ((enum hutch_msg_type)type) {
@@ -230,6 +275,10 @@ static int check_body(uint32_t type, const struct hutch_msg *m, const char **why
 			FAIL("bad credential id");
 		return 0;
 	}
+	case HUTCH_MSG_CGROUP:
+		return check_cgroup(&m->u.cgroup, why);
+	case HUTCH_MSG_PROCESS:
+		return check_process(&m->u.process, why);
 	case HUTCH_MSG_REPLY:
 		if (m->u.reply.error > 0 || m->u.reply.error < -4095 ||
 		    hutch_check_string(m->u.reply.what, HUTCH_WHAT_MAX, 1) < 0)

@@ -50,6 +50,8 @@ enum hutch_msg_type {
 	HUTCH_MSG_WRITE_FILE,
 	HUTCH_MSG_FILE_OP,
 	HUTCH_MSG_CREDENTIAL,
+	HUTCH_MSG_CGROUP,
+	HUTCH_MSG_PROCESS,
 	/* broker -> worker */
 	HUTCH_MSG_REPLY,
 	HUTCH_MSG_TYPE_MAX
@@ -262,6 +264,73 @@ struct hutch_seccomp {
 };
 
 /*
+ * CGROUP: where the container's cgroup goes, its limits and the devices it
+ * may use; once, before CREATE (which makes the cgroup). Values are typed:
+ * the worker parses systemd's syntax, the broker checks ranges again and
+ * writes the v2 files or their v1 equivalents. A successful CREATE reply
+ * then carries 1 fd: the cgroup's OOM event counter file (v2 memory.events,
+ * v1 memory.oom_control; /dev/null without a memory controller), read by
+ * the worker after the container ends.
+ */
+enum hutch_limit {
+	HUTCH_LIMIT_MEMORY_MAX = 0, /* bytes */
+	HUTCH_LIMIT_MEMORY_HIGH,    /* bytes */
+	HUTCH_LIMIT_MEMORY_SWAP_MAX,/* bytes */
+	HUTCH_LIMIT_TASKS_MAX,      /* tasks */
+	HUTCH_LIMIT_CPU_QUOTA,      /* CPU time in usec per second (CPUQuota=20% -> 200000) */
+	HUTCH_LIMIT_CPU_WEIGHT,     /* 1..10000 */
+	HUTCH_LIMIT_IO_WEIGHT,      /* 1..10000 */
+	HUTCH_LIMIT_ALLOWED_CPUS,   /* value unused: cpus[] */
+	HUTCH_LIMIT_MAX
+};
+#define HUTCH_LIMIT_INFINITY UINT64_MAX
+#define HUTCH_LIMITS_ALL ((1u << HUTCH_LIMIT_MAX) - 1)
+#define HUTCH_CPUS_MAX 1024
+#define HUTCH_SLICE_MAX 128
+#define HUTCH_MAX_DEVICES 64
+#define HUTCH_DEV_ANY UINT32_MAX /* major or minor wildcard */
+#define HUTCH_DEV_READ  (1u << 0)
+#define HUTCH_DEV_WRITE (1u << 1)
+#define HUTCH_DEV_MKNOD (1u << 2)
+#define HUTCH_DEV_ACCESS_ALL (HUTCH_DEV_READ | HUTCH_DEV_WRITE | HUTCH_DEV_MKNOD)
+struct hutch_device_rule {
+	uint8_t type;   /* 'c' or 'b' */
+	uint8_t access; /* HUTCH_DEV_* bits, not 0 */
+	uint8_t pad[2]; /* must be 0 */
+	uint32_t major, minor; /* HUTCH_DEV_ANY = any */
+};
+struct hutch_cgroup {
+	uint32_t set;      /* bit per enum hutch_limit; unset values are 0 */
+	uint32_t ndevices; /* rules used in devices[], the rest zero */
+	uint64_t value[HUTCH_LIMIT_MAX];
+	uint64_t cpus[HUTCH_CPUS_MAX / 64]; /* AllowedCPUs= bitmask */
+	struct hutch_device_rule devices[HUTCH_MAX_DEVICES];
+	/* "machine.slice" or nested ("a.slice/a-b.slice"), under the v2 root */
+	char slice[HUTCH_SLICE_MAX];
+};
+
+/*
+ * PROCESS: --rlimit=, --oom-score-adjust=, --cpu-affinity=, --personality=,
+ * applied by the container init just before it becomes the payload.
+ */
+#define HUTCH_RLIMIT_MAX 16 /* RLIM_NLIMITS on Linux */
+#define HUTCH_PROC_OOM_SCORE   (1u << 0)
+#define HUTCH_PROC_AFFINITY    (1u << 1)
+#define HUTCH_PROC_PERSONALITY (1u << 2)
+#define HUTCH_PROC_ALL (HUTCH_PROC_OOM_SCORE | HUTCH_PROC_AFFINITY | HUTCH_PROC_PERSONALITY)
+struct hutch_rlimit {
+	uint64_t cur, max; /* UINT64_MAX = RLIM_INFINITY */
+};
+struct hutch_process {
+	uint32_t set;          /* HUTCH_PROC_* */
+	int32_t oom_score_adj; /* -1000..1000 */
+	uint32_t personality;  /* PER_LINUX or PER_LINUX32 */
+	uint32_t rlimit_set;   /* bit per RLIMIT_*; unset slots zero */
+	struct hutch_rlimit rlimits[HUTCH_RLIMIT_MAX];
+	uint64_t cpus[HUTCH_CPUS_MAX / 64];
+};
+
+/*
  * REPLY: 0 or -errno; carries the fds its request type declares on success.
  * `what` names the step that failed ("/dev/console", "chdir"), may be empty.
  */
@@ -290,6 +359,8 @@ struct hutch_msg {
 		struct hutch_write_file write_file;
 		struct hutch_file_op file_op;
 		struct hutch_credential credential;
+		struct hutch_cgroup cgroup;
+		struct hutch_process process;
 		struct hutch_reply reply;
 	} u;
 	int fds[HUTCH_MAX_FDS];

@@ -277,8 +277,10 @@ static void machine_from_directory(const char *dir, char out[HUTCH_NAME_MAX + 1]
 		strcpy(out, "container");
 }
 
-/* systemd-nspawn's default capability set, less CAP_AUDIT_* (DESIGN.md §4)
- * and CAP_MKNOD (no device cgroup yet to make it harmless). */
+/* systemd-nspawn's default capability set, less CAP_AUDIT_* (DESIGN.md §4).
+ * CAP_MKNOD is in it, as in nspawn: the device program and the v1 devices
+ * controller refuse every node not on the container's list (mknod and open),
+ * and in a user namespace the kernel refuses device mknod anyway. */
 #define CAP(n) (1ull << (n))
 const uint64_t default_capabilities =
 	CAP(0) /* CHOWN */ | CAP(1) /* DAC_OVERRIDE */ | CAP(2) /* DAC_READ_SEARCH */ |
@@ -287,12 +289,15 @@ const uint64_t default_capabilities =
 	CAP(10) /* NET_BIND_SERVICE */ | CAP(11) /* NET_BROADCAST */ | CAP(13) /* NET_RAW */ |
 	CAP(15) /* IPC_OWNER */ | CAP(18) /* SYS_CHROOT */ | CAP(19) /* SYS_PTRACE */ |
 	CAP(21) /* SYS_ADMIN */ | CAP(22) /* SYS_BOOT */ | CAP(23) /* SYS_NICE */ |
-	CAP(24) /* SYS_RESOURCE */ | CAP(26) /* SYS_TTY_CONFIG */ | CAP(28) /* LEASE */ |
+	CAP(24) /* SYS_RESOURCE */ | CAP(26) /* SYS_TTY_CONFIG */ | CAP(27) /* MKNOD */ |
+	CAP(28) /* LEASE */ |
 	CAP(31) /* SETFCAP */;
 
 int settings_finish(struct settings *s, bool stdin_tty, bool stdout_tty)
 {
 	if (caps_finish(s) < 0) /* bounding set: default + --capability= - --drop-capability= */
+		return -EINVAL;
+	if (resources_finish(&s->res) < 0)
 		return -EINVAL;
 	if (!s->origin.userns)
 		s->userns = HUTCH_USERNS_PICK; /* DESIGN.md §4: user namespaces on */

@@ -10,6 +10,7 @@
 
 struct client {
 	int sock;
+	int oom_fd; /* the cgroup's OOM counter, from CREATE's reply */
 	struct hutch_msg *reply;
 	const struct settings *s;
 };

@@ -7,6 +7,7 @@
  */
 #include "worker.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -156,7 +157,15 @@ static void create(struct client *c)
 	memcpy(cr.uuid, c->s->uuid, 16);
 	strcpy(cr.machine, c->s->machine);
 	strcpy(cr.hostname, c->s->hostname);
-	int r = call(c, HUTCH_MSG_CREATE, &cr, NULL);
+	int r = call(c, HUTCH_MSG_CGROUP, &c->s->res.cg, NULL);
+	if (r < 0) {
+		const char *setting = c->reply->u.reply.what;
+		log_error("%s=%s: %s", setting, !strcmp(setting, "Slice") ? c->s->res.cg.slice : "",
+			  r == -EDOM ? "MemorySwapMax= on cgroup v1 needs a finite MemoryMax="
+				     : "value out of range");
+		exit(1);
+	}
+	r = call(c, HUTCH_MSG_CREATE, &cr, &c->oom_fd);
 	const char *what = c->reply->u.reply.what;
 	if (r == -EADDRINUSE && !strcmp(what, "uid range")) {
 		if (c->s->userns == HUTCH_USERNS_PICK)
@@ -182,6 +191,13 @@ static void create(struct client *c)
 		log_error("the file system of %s cannot do idmapped mounts; use "
 			  "--private-users-ownership=chown or auto",
 			  c->s->directory);
+		exit(1);
+	}
+	/* A --property= the host's cgroups cannot express ("IOWeight"). */
+	if (r < 0 && isupper((unsigned char)what[0])) {
+		errno = -r;
+		log_error("cannot set %s= on this host's cgroups: %m%s", what,
+			  r == -ENOENT || r == -EOPNOTSUPP ? " (no such controller here)" : "");
 		exit(1);
 	}
 	if (r < 0)
@@ -321,11 +337,28 @@ static void exec_payload(struct client *c, const struct identity *id)
 		else if (!strcmp(what, "exec"))
 			log_error("failed to execute %s in the container: %m",
 				  s->start_mode == START_BOOT ? "an init system" : argv[0]);
+		else if ((r == -EPERM || r == -EACCES) &&
+			 (!strcmp(what, "rlimit") || !strcmp(what, "oom score")))
+			log_error("cannot set the payload's %s: %m (raising a hard limit or lowering the "
+				  "OOM score needs CAP_SYS_RESOURCE, which hutch does not hold here)",
+				  what);
 		else
 			log_error("starting the payload (%s): %m", what);
 		exit(1);
 	}
 	free(e);
+}
+
+/* The kernel's count of OOM kills in the container's cgroup (read here, not
+ * in the broker: it is kernel text). */
+static void report_oom(const struct settings *s, int fd)
+{
+	char buf[1024];
+	ssize_t n = fd >= 0 ? pread(fd, buf, sizeof buf - 1, 0) : -1;
+	uint64_t kills = n > 0 ? resources_oom_kills(buf, (size_t)n) : 0;
+	if (kills)
+		log_info("Container %s: %llu process%s killed by the OOM killer (memory limit reached).",
+			 s->machine, (unsigned long long)kills, kills == 1 ? " was" : "es were");
 }
 
 /* nspawn's status line; the monitor computed the status (outcome & 0xff). */
@@ -376,7 +409,7 @@ int worker_main(int sock, int argc, char **argv)
 	if (syscall_filter_compile_settings(&s, &filter) < 0)
 		return 1;
 
-	struct client c = {.sock = sock, .reply = calloc(1, sizeof(struct hutch_msg)), .s = &s};
+	struct client c = {.sock = sock, .oom_fd = -1, .reply = calloc(1, sizeof(struct hutch_msg)), .s = &s};
 	if (!c.reply)
 		return 1;
 	struct hutch_open_root root = {0};
@@ -408,6 +441,8 @@ int worker_main(int sock, int argc, char **argv)
 	r = call(&c, HUTCH_MSG_SECCOMP, &filter, NULL);
 	if (r < 0)
 		step_error(&c, "loading the system call filter", r);
+	if (resources_have_process(&s.res) && (r = call(&c, HUTCH_MSG_PROCESS, &s.res.proc, NULL)) < 0)
+		step_error(&c, "setting process limits", r);
 	r = call(&c, HUTCH_MSG_PIVOT, &(struct hutch_pivot){0}, NULL);
 	if (r < 0)
 		step_error(&c, "switching to the container root", r);
@@ -418,5 +453,6 @@ int worker_main(int sock, int argc, char **argv)
 		outcome = console_wait_outcome();
 	else if (console_relay(master, s.console, &outcome))
 		return HUTCH_WORKER_EXIT_KILL;
+	report_oom(&s, c.oom_fd);
 	return report_exit(&s, outcome);
 }

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 
 #include "../common/util.h"
 #include "caps.h"
@@ -313,6 +314,8 @@ static int opt_list_syscall_groups(struct settings *s, const char *v)
 #define REQ required_argument
 #define OPT optional_argument
 #define PRIV OPT_PRIVILEGED
+#define R(field) offsetof(struct settings, res.field)
+#define LIMIT_ROW(N) {NULL, 0, REQ, "Exec", "Limit" #N, PRIV, R(origin_rlimit[RLIMIT_##N]), opt_limit_##N},
 
 const struct option_def option_table[] = {
 	/* name, short, arg, section, key, flags, origin slot, parse */
@@ -351,6 +354,14 @@ const struct option_def option_table[] = {
 	 files_opt_set_credential},
 	{"load-credential", 0, REQ, "Exec", "LoadCredential", PRIV, OF(credentials),
 	 files_opt_load_credential},
+	/* Resources (worker/resources.c); nspawn trusts no file with these. */
+	{"slice", 'S', REQ, NULL, NULL, 0, R(origin_slice), opt_slice},
+	{"property", 0, REQ, NULL, NULL, 0, R(origin_property), opt_property},
+	{"rlimit", 0, REQ, NULL, NULL, 0, 0, opt_rlimit},
+	RESOURCES_LIMIT_KEYS(LIMIT_ROW)
+	{"oom-score-adjust", 0, REQ, "Exec", "OOMScoreAdjust", PRIV, R(origin_oom), opt_oom_score_adjust},
+	{"cpu-affinity", 0, REQ, "Exec", "CPUAffinity", PRIV, R(origin_affinity), opt_cpu_affinity},
+	{"personality", 0, REQ, "Exec", "Personality", 0, R(origin_personality), opt_personality},
 	/* Networking */
 	{"private-network", 0, NO, "Network", "Private", PRIV, O(private_network),
 	 opt_private_network},

@@ -12,6 +12,7 @@
 
 #include "../common/proto.h"
 #include "files.h"
+#include "resources.h"
 
 enum origin {
 	ORIGIN_DEFAULT = 0,
@@ -62,6 +63,8 @@ struct settings {
 	const char *syscall_filter[SETTINGS_MAX_SYSCALL_FILTER];
 	unsigned n_syscall_filter;
 	struct files_settings files; /* worker/files.c */
+
+	struct resources res; /* cgroup limits, devices, rlimits (worker/resources.c) */
 
 	/* Where each value came from (enum origin). */
 	struct {
