@@ -49,6 +49,7 @@ static int check_order(const struct permit_state *s, const struct hutch_msg *m,
 	switch (m->hdr.type) {
 	case HUTCH_MSG_OPEN_FILE:
 	case HUTCH_MSG_OPEN_HOST_FILE:
+	case HUTCH_MSG_CGROUP:
 	case HUTCH_MSG_CREATE:
 		if (!s->count[HUTCH_MSG_OPEN_ROOT])
 			return deny(why, "no root opened yet");

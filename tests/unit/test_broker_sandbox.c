@@ -30,6 +30,20 @@ static int base_body(void)
 	return getpid() > 0 ? 0 : 4; /* everything else still works */
 }
 
+static int no_bpf_body(void)
+{
+	/* The base filter leaves bpf(2) to the monitor for the device program. */
+	if (sandbox_broker_base() < 0)
+		return 1;
+	if (syscall(SYS_bpf, -1, NULL, 0) != -1 || errno == EPERM)
+		return 2;
+	if (sandbox_no_bpf() < 0)
+		return 3;
+	if (syscall(SYS_bpf, -1, NULL, 0) != -1 || errno != EPERM)
+		return 4;
+	return 0;
+}
+
 static int monitor_body(void)
 {
 	if (sandbox_monitor() < 0)
@@ -51,4 +65,11 @@ Test(broker_sandbox, monitor_filter_is_an_allowlist)
 	if (geteuid() != 0)
 		cr_skip_test("needs root: the filter is loaded without no_new_privs");
 	cr_expect_eq(in_child(monitor_body), 0);
+}
+
+Test(broker_sandbox, bpf_denied_after_the_device_program)
+{
+	if (geteuid() != 0)
+		cr_skip_test("needs root: the filter is loaded without no_new_privs");
+	cr_expect_eq(in_child(no_bpf_body), 0);
 }

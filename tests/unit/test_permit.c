@@ -45,6 +45,9 @@ static const struct hutch_msg *mkmsg(uint32_t type, uint32_t arg)
 	case HUTCH_MSG_OPEN_FILE:
 		pm->u.open_file.which = arg ? arg : HUTCH_FILE_OS_RELEASE_ETC;
 		break;
+	case HUTCH_MSG_CGROUP:
+		strcpy(pm->u.cgroup.slice, "machine.slice");
+		break;
 	case HUTCH_MSG_CREATE:
 		pm->u.create.kill_signal = 15;
 		strcpy(pm->u.create.machine, "m");
@@ -103,8 +106,19 @@ static void api(uint32_t kind)
 static void to_setup(void)
 {
 	step(HUTCH_MSG_OPEN_ROOT, 0);
+	step(HUTCH_MSG_CGROUP, 0);
 	step(HUTCH_MSG_CREATE, 0);
 	cr_assert_eq(st.phase, PHASE_SETUP);
+}
+
+static void to_pivoted_from_root(void)
+{
+	step(HUTCH_MSG_CGROUP, 0);
+	step(HUTCH_MSG_CREATE, 0);
+	api(HUTCH_API_PROC);
+	api(HUTCH_API_SYS);
+	api(HUTCH_API_DEV);
+	step(HUTCH_MSG_PIVOT, 0);
 }
 
 static void to_pivoted(void)
@@ -153,6 +167,7 @@ Test(permit, happy_path_full)
 	for (uint32_t w = 1; w < HUTCH_FILE_MAX; w++)
 		step(HUTCH_MSG_OPEN_FILE, w);
 	step(HUTCH_MSG_OPEN_FILE, HUTCH_FILE_PASSWD); /* same file again is fine */
+	step(HUTCH_MSG_CGROUP, 0);
 	step(HUTCH_MSG_CREATE, 0);
 	cr_assert_eq(st.phase, PHASE_SETUP);
 	api(HUTCH_API_PROC);
@@ -197,6 +212,7 @@ Test(permit, open_file_thirty_two)
 		step(HUTCH_MSG_OPEN_FILE, (uint32_t)(i % (HUTCH_FILE_MAX - 1)) + 1);
 	for (uint32_t w = 1; w < HUTCH_FILE_MAX; w++)
 		refused(HUTCH_MSG_OPEN_FILE, w);
+	step(HUTCH_MSG_CGROUP, 0);
 	step(HUTCH_MSG_CREATE, 0); /* the rest goes on */
 }
 
@@ -204,6 +220,7 @@ Test(permit, check_is_pure)
 {
 	/* checking without committing never advances anything */
 	step(HUTCH_MSG_OPEN_ROOT, 0);
+	step(HUTCH_MSG_CGROUP, 0);
 	struct permit_state before = st;
 	for (int i = 0; i < 100; i++)
 		cr_assert_eq(check(HUTCH_MSG_CREATE, 0), 0);
@@ -230,6 +247,7 @@ Test(permit, open_root_twice)
 	refused(HUTCH_MSG_OPEN_ROOT, 0);
 	step(HUTCH_MSG_OPEN_FILE, 0);
 	refused(HUTCH_MSG_OPEN_ROOT, 0);
+	step(HUTCH_MSG_CGROUP, 0);
 	step(HUTCH_MSG_CREATE, 0);
 	refused(HUTCH_MSG_OPEN_ROOT, 0);
 }
@@ -361,6 +379,7 @@ Test(permit, exec_before_pivot)
 	refused(HUTCH_MSG_EXEC, 0);
 	step(HUTCH_MSG_OPEN_ROOT, 0);
 	refused(HUTCH_MSG_EXEC, 0);
+	step(HUTCH_MSG_CGROUP, 0);
 	step(HUTCH_MSG_CREATE, 0);
 	refused(HUTCH_MSG_EXEC, 0);
 	api(HUTCH_API_PROC);
@@ -375,11 +394,11 @@ Test(permit, exec_before_pivot)
 	step(HUTCH_MSG_EXEC, 0);
 }
 
-Test(permit, only_seccomp_and_exec_after_pivot)
+Test(permit, only_seccomp_process_and_exec_after_pivot)
 {
 	to_pivoted();
 	for (uint32_t t = 0; t <= HUTCH_MSG_TYPE_MAX; t++)
-		if (t != HUTCH_MSG_EXEC && t != HUTCH_MSG_SECCOMP)
+		if (t != HUTCH_MSG_EXEC && t != HUTCH_MSG_SECCOMP && t != HUTCH_MSG_PROCESS)
 			refused(t, 0);
 	for (uint32_t k = 1; k < HUTCH_API_MAX; k++)
 		refused(HUTCH_MSG_MOUNT_API, k);
@@ -403,6 +422,7 @@ Test(permit, nothing_after_exec)
 Test(permit, nothing_after_full_exec)
 {
 	step(HUTCH_MSG_OPEN_ROOT, 0);
+	step(HUTCH_MSG_CGROUP, 0);
 	step(HUTCH_MSG_CREATE, 0);
 	api(HUTCH_API_RUN);
 	api(HUTCH_API_SYS);
@@ -421,6 +441,7 @@ Test(permit, reply_as_request)
 	refused(HUTCH_MSG_REPLY, 0);
 	step(HUTCH_MSG_OPEN_ROOT, 0);
 	refused(HUTCH_MSG_REPLY, 0);
+	step(HUTCH_MSG_CGROUP, 0);
 	step(HUTCH_MSG_CREATE, 0);
 	refused(HUTCH_MSG_REPLY, 0);
 	api(HUTCH_API_PROC);
@@ -462,6 +483,7 @@ Test(permit, files_in_their_phases)
 	refused(HUTCH_MSG_WRITE_FILE, 0);
 	refused(HUTCH_MSG_FILE_OP, 0);
 	refused(HUTCH_MSG_CREDENTIAL, 0);
+	step(HUTCH_MSG_CGROUP, 0);
 	step(HUTCH_MSG_CREATE, 0);
 	refused(HUTCH_MSG_OPEN_HOST_FILE, 0); /* the monitor's, before CREATE only */
 	for (int i = 0; i < 2 * (HUTCH_ETC_MAX - 1); i++) {
@@ -482,4 +504,34 @@ Test(permit, files_in_their_phases)
 	refused(HUTCH_MSG_CREDENTIAL, 0);
 	refused(HUTCH_MSG_WRITE_FILE, 0);
 	refused(HUTCH_MSG_FILE_OP, 0);
+}
+
+/* ---- cgroup settings and process settings ------------------------------- */
+
+Test(permit, create_needs_cgroup_settings)
+{
+	step(HUTCH_MSG_OPEN_ROOT, 0);
+	refused(HUTCH_MSG_CREATE, 0); /* limits and device fence are not optional */
+	step(HUTCH_MSG_CGROUP, 0);
+	refused(HUTCH_MSG_CGROUP, 0); /* once */
+	step(HUTCH_MSG_CREATE, 0);
+	refused(HUTCH_MSG_CGROUP, 0); /* the cgroup exists now */
+}
+
+Test(permit, process_once_before_exec)
+{
+	step(HUTCH_MSG_OPEN_ROOT, 0);
+	refused(HUTCH_MSG_PROCESS, 0); /* the monitor does not take it */
+	to_pivoted_from_root();
+	step(HUTCH_MSG_PROCESS, 0);
+	refused(HUTCH_MSG_PROCESS, 0);
+	step(HUTCH_MSG_EXEC, 0);
+	refused(HUTCH_MSG_PROCESS, 0);
+}
+
+Test(permit, process_in_setup)
+{
+	to_setup();
+	step(HUTCH_MSG_PROCESS, 0);
+	refused(HUTCH_MSG_PROCESS, 0);
 }
