@@ -199,3 +199,34 @@ Test(boot, sigterm_halts_cleanly, .timeout = 300, .fini = boot_fini)
 		     r.status, tail_of(r.out, 4000), r.err);
 	run_result_free(&r);
 }
+
+/* The Container Interface's cgroup tree: the booted systemd runs its
+ * services in its own (delegated, namespaced) cgroup tree and systemctl
+ * works. A command passed as systemd.run= (systemd reads PID 1's argv as
+ * the kernel command line in a container) reports from inside, after
+ * which systemd exits the container. */
+Test(boot, systemd_manages_its_cgroup_tree, .timeout = 300, .fini = boot_fini)
+{
+	boot_setup();
+	const char *name = machine_name("bootcg");
+	struct run_result r;
+	run_hutch(&r, BOOT_TIMEOUT, NULL,
+		  ARGV("-q", "-b", "-D", debian_tree(), "-M", name,
+		       "systemd.run=\"/bin/sh -c 'exec >/dev/console; "
+		       "echo CG=$(grep ^0:: /proc/self/cgroup); "
+		       "echo JOURNALD=$(systemctl is-active systemd-journald.service); "
+		       "echo TREE=$(ls /sys/fs/cgroup/system.slice | grep service); "
+		       "echo WRITABLE=$(test -w /sys/fs/cgroup/cgroup.procs && echo yes)'\""));
+	expect_no_cgroup_left(name);
+	cr_expect(strstr(r.out, "CG=0::/system.slice/kernel-command-line.service"),
+		  "not in its own cgroup tree:\n%s", tail_of(r.out, 4000));
+	cr_expect(strstr(r.out, "JOURNALD=active"), "systemctl did not work:\n%s",
+		  tail_of(r.out, 4000));
+	cr_expect(strstr(r.out, "systemd-journald.service"), "no service cgroups:\n%s",
+		  tail_of(r.out, 4000));
+	cr_expect(strstr(r.out, "WRITABLE=yes"), "its cgroup root is not its own:\n%s",
+		  tail_of(r.out, 4000));
+	cr_expect_eq(r.status, 0, "status %d (systemd exits the container after systemd.run=)\n%s",
+		     r.status, r.err);
+	run_result_free(&r);
+}

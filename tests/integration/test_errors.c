@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #define LEAK_TIMEOUT 240
@@ -145,6 +146,45 @@ Test(errors, register_yes_refused, .timeout = LEAK_TIMEOUT)
 	need_rootfs();
 	expect_error("register", ARGV("-D", test_rootfs(), "-M", machine_name("regyes"),
 				      "--register=yes", "/bin/true"));
+}
+
+/* Resource settings (worker/resources.c): refused while parsing... */
+Test(errors, bad_resource_values, .timeout = LEAK_TIMEOUT)
+{
+	need_rootfs();
+	static const char *const opts[][2] = {
+		{"--property=MemoryMax=12Q", "12Q"},
+		{"--property=Bogus=1", "Bogus=1"},
+		{"--property=CPUQuota=0%", "CPUQuota=0%"},
+		{"--property=TasksMax=0", "TasksMax=0"},
+		{"--property=DeviceAllow=/etc/passwd", "/etc/passwd"},
+		{"--slice=../x.slice", "../x.slice"},
+		{"--rlimit=NOFILE=10:5", "NOFILE=10:5"},
+		{"--oom-score-adjust=2000", "2000"},
+		{"--personality=arm64", "arm64"},
+		{"--cpu-affinity=x", "'x'"},
+	};
+	for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
+		expect_error(opts[i][1], ARGV("-D", test_rootfs(), "-M", machine_name("badres"),
+					      opts[i][0], "/bin/true"));
+}
+
+/* ...or by the kernel, after the broker made the cgroup (or the container):
+ * still one line, and the cgroup, its lock and the uid range are gone. */
+Test(errors, kernel_refused_limits_leave_nothing, .timeout = LEAK_TIMEOUT)
+{
+	need_rootfs();
+	expect_error("AllowedCPUs", ARGV("-D", test_rootfs(), "-M", machine_name("badcpus"),
+					 "--property=AllowedCPUs=1000", "/bin/true"));
+	/* Raising a hard limit past hutch's own needs CAP_SYS_RESOURCE. */
+	struct rlimit rl;
+	getrlimit(RLIMIT_NOFILE, &rl);
+	if (rl.rlim_max != RLIM_INFINITY) {
+		char opt[64];
+		snprintf(opt, sizeof opt, "--rlimit=NOFILE=%llu", (unsigned long long)rl.rlim_max + 1);
+		expect_error("rlimit", ARGV("-D", test_rootfs(), "-M", machine_name("badrl"), opt,
+					    "/bin/true"));
+	}
 }
 
 /* ---- the paths that work must not leak either ---------------------------- */

@@ -89,6 +89,8 @@ static void snap_fill(struct host_snapshot *s)
 	 * of each v1 controller. */
 	snap_glob(&s->cgroups, &s->n_cgroups, "/sys/fs/cgroup/machine.slice/hutch-*", true);
 	snap_glob(&s->cgroups, &s->n_cgroups, "/sys/fs/cgroup/*/machine.slice/hutch-*", true);
+	/* machine name locks go with their cgroups */
+	snap_glob(&s->cgroups, &s->n_cgroups, "/run/hutch/machines/*", false);
 	snap_glob(&s->tmp, &s->n_tmp, "/tmp/hutch*", false);
 	/* qsort(NULL, 0, ...) is undefined behaviour (UBSan says so). */
 	if (s->n_mounts)

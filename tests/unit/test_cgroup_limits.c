@@ -59,7 +59,7 @@ static char *content(int dfd, const char *file)
 
 static void lim_setup(void)
 {
-	snprintf(fake, sizeof fake, "/tmp/hutch-unit-cgfs-%d", (int)getpid());
+	snprintf(fake, sizeof fake, "/tmp/unit-cgfs-%d", (int)getpid());
 	cr_assert_eq(mkdir(fake, 0755), 0);
 	for (int h = 0; h < CG_HIER; h++)
 		fds[h] = -1;

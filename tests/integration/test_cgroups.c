@@ -1,0 +1,371 @@
+/* hutch integration tests: the container's cgroup and the limits on it,
+ * proven by what the kernel does (fork refused, OOM kill, CPU time, device
+ * access refused), and the cgroup's life (removed on every exit path, a
+ * stale one swept by the next start, machine names unique).
+ *
+ * Paths are computed for the host's layout: pure v2 (/sys/fs/cgroup) or
+ * hybrid (v1 controllers under /sys/fs/cgroup/<name>, v2 in .../unified).
+ */
+#include "../lib/harness.h"
+
+#include <criterion/criterion.h>
+#include <criterion/logging.h>
+
+#include <linux/magic.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+static bool pure_v2(void)
+{
+	struct statfs sf;
+	return statfs("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+/* The container's directory for controller `ctrl` ("memory", ..., or "" for
+ * the v2 hierarchy), plus `file` if not NULL. Static buffer per call. */
+static char *cg_path(const char *ctrl, const char *machine, const char *file)
+{
+	static char buf[4][512];
+	static int k;
+	char *b = buf[k++ % 4];
+	const char *base = pure_v2() ? "/sys/fs/cgroup" : !*ctrl ? "/sys/fs/cgroup/unified" : NULL;
+	char v1[64];
+	if (!base) {
+		snprintf(v1, sizeof v1, "/sys/fs/cgroup/%s", ctrl);
+		base = v1;
+	}
+	snprintf(b, 512, "%s/machine.slice/hutch-%s.scope%s%s", base, machine, file ? "/" : "",
+		 file ? file : "");
+	return b;
+}
+
+static bool any_cgroup_left(const char *machine)
+{
+	static const char *const ctrls[] = {"", "memory", "pids", "cpu", "blkio", "devices", "cpuset"};
+	for (size_t i = 0; i < sizeof ctrls / sizeof ctrls[0]; i++) {
+		struct stat st;
+		if (stat(cg_path(ctrls[i], machine, NULL), &st) == 0)
+			return true;
+	}
+	return false;
+}
+
+static char *trimmed(const char *path)
+{
+	char *s = read_file_str(path);
+	cr_assert(s, "cannot read %s", path);
+	s[strcspn(s, "\n")] = '\0';
+	return s;
+}
+
+/* hutch -P -D rootfs -M name OPTS... /bin/sh -c script, started. */
+static void start(struct hutch_proc *p, const char *name, const char *const *opts,
+		  const char *script)
+{
+	const char *argv[32] = {"-P", "-D", test_rootfs(), "-M", name};
+	size_t n = 5;
+	for (; opts && *opts; opts++)
+		argv[n++] = *opts;
+	argv[n++] = "/bin/sh";
+	argv[n++] = "-c";
+	argv[n++] = script;
+	argv[n] = NULL;
+	cr_assert_eq(hutch_start(p, NULL, argv), 0);
+}
+
+static void expect_ready(struct hutch_proc *p, struct run_result *r)
+{
+	if (hutch_expect(p, true, "READY", 30))
+		return;
+	hutch_finish(p, r, 5);
+	cr_assert_fail("payload never printed READY (status %d)\n--- stdout:\n%s\n--- stderr:\n%s",
+		       r->status, r->out, r->err);
+}
+
+Test(cgroups, limits_reach_the_kernel, .timeout = 90)
+{
+	need_rootfs();
+	const char *name = machine_name("cglim");
+	struct hutch_proc p;
+	struct run_result r;
+	start(&p, name,
+	      (const char *const[]){"--property=MemoryMax=96M", "--property=TasksMax=77",
+				    "--property=CPUQuota=30%", "--property=CPUWeight=50",
+				    "--property=MemoryHigh=80M", NULL},
+	      "echo READY; exec sleep 60");
+	expect_ready(&p, &r);
+	bool v2 = pure_v2();
+	char *mem = trimmed(cg_path("memory", name, v2 ? "memory.max" : "memory.limit_in_bytes"));
+	char *high = trimmed(cg_path("memory", name, v2 ? "memory.high" : "memory.soft_limit_in_bytes"));
+	char *pids = trimmed(cg_path("pids", name, "pids.max"));
+	char *quota = trimmed(cg_path("cpu", name, v2 ? "cpu.max" : "cpu.cfs_quota_us"));
+	char *weight = trimmed(cg_path("cpu", name, v2 ? "cpu.weight" : "cpu.shares"));
+	kill(p.pid, SIGTERM);
+	hutch_finish(&p, &r, 20);
+	cr_expect_str_eq(mem, "100663296");
+	cr_expect_str_eq(high, "83886080");
+	cr_expect_str_eq(pids, "77");
+	cr_expect_str_eq(quota, v2 ? "30000 100000" : "30000");
+	cr_expect_str_eq(weight, v2 ? "50" : "512");
+	ASSERT_STATUS(r, 137);
+	cr_expect(!any_cgroup_left(name), "cgroup of %s left after SIGTERM", name);
+	free(mem), free(high), free(pids), free(quota), free(weight);
+	run_result_free(&r);
+}
+
+Test(cgroups, default_tasks_max_and_device_list, .timeout = 60)
+{
+	need_rootfs();
+	const char *name = machine_name("cgdef");
+	struct hutch_proc p;
+	struct run_result r;
+	start(&p, name, NULL, "echo READY; exec sleep 60");
+	expect_ready(&p, &r);
+	char *pids = trimmed(cg_path("pids", name, "pids.max"));
+	char *devs = pure_v2() ? NULL : read_file_str(cg_path("devices", name, "devices.list"));
+	kill(p.pid, SIGTERM);
+	hutch_finish(&p, &r, 20);
+	cr_expect_str_eq(pids, "16384"); /* nspawn's TasksMax= */
+	if (devs) { /* the v1 controller next to the device program */
+		cr_expect(strstr(devs, "c 1:3 rwm") && strstr(devs, "c 136:* rw"), "%s", devs);
+		cr_expect(!strstr(devs, "a *:*") && !strstr(devs, "b "), "%s", devs);
+	}
+	free(pids), free(devs);
+	run_result_free(&r);
+}
+
+Test(cgroups, fork_bomb_stops_at_tasks_max, .timeout = 90)
+{
+	need_rootfs();
+	const char *name = machine_name("cgbomb");
+	struct hutch_proc p;
+	struct run_result r;
+	/* Every process forks two more and stays, so the tree grows as far as
+	 * the limit lets it; failed forks are the kernel saying no. */
+	start(&p, name, (const char *const[]){"--property=TasksMax=40", NULL},
+	      "echo READY; b() { b & b & sleep 30; }; b 2>/dev/null");
+	expect_ready(&p, &r);
+	char *cur = NULL, *events = NULL;
+	for (int i = 0; i < 300; i++) { /* until the limit refuses forks */
+		free(events);
+		events = read_file_str(cg_path("pids", name, "pids.events"));
+		if (events && strstr(events, "max ") && !strstr(events, "max 0\n"))
+			break;
+		usleep(50000);
+	}
+	usleep(500000); /* and a moment of the bomb pushing against it */
+	cur = trimmed(cg_path("pids", name, "pids.current"));
+	/* The host still forks and runs programs while the bomb goes on. */
+	int host = system("/bin/true");
+	kill(p.pid, SIGTERM);
+	hutch_finish(&p, &r, 30);
+	cr_log_info("pids.current %s, events: %s", cur, events ? events : "?");
+	cr_expect_leq(atoi(cur), 40, "pids.current %s above TasksMax=40", cur);
+	cr_expect_geq(atoi(cur), 20, "the bomb did not grow (%s tasks): not a test", cur);
+	cr_expect(events && strstr(events, "max ") && !strstr(events, "max 0\n"),
+		  "no fork refused by the pids controller: %s", events ? events : "?");
+	cr_expect_eq(host, 0, "the host could not run /bin/true during the bomb");
+	ASSERT_STATUS(r, 137);
+	cr_expect(!any_cgroup_left(name));
+	free(cur), free(events);
+	run_result_free(&r);
+}
+
+Test(cgroups, memory_hog_is_oom_killed_and_reported, .timeout = 60)
+{
+	need_rootfs();
+	const char *name = machine_name("cgoom");
+	struct run_result r;
+	/* dd's 256 MiB buffer, filled from /dev/zero, against a 32 MiB limit
+	 * (no swap either, so it cannot just page out). */
+	run_hutch(&r, 45, NULL,
+		  ARGV("-P", "-D", test_rootfs(), "-M", name, "--property=MemoryMax=32M",
+		       "--property=MemorySwapMax=0", "/bin/dd", "if=/dev/zero", "of=/dev/null",
+		       "bs=256M", "count=1"));
+	ASSERT_STATUS(r, 137);
+	cr_expect(strstr(r.err, "killed by the OOM killer"), "OOM kill not reported:\n%s", r.err);
+	cr_expect(!any_cgroup_left(name));
+	run_result_free(&r);
+}
+
+/* CPU time the container used while one busy loop ran for `secs` seconds,
+ * as a fraction of that wall time (its own cpu.stat, seen inside). */
+static double busy_fraction(const char *opt, int secs)
+{
+	char script[256];
+	snprintf(script, sizeof script,
+		 "while :; do :; done & p=$!; sleep %d; kill $p; grep usage_usec /sys/fs/cgroup/cpu.stat",
+		 secs);
+	struct run_result r;
+	const char *argv[] = {"-q", "-P", "-D", test_rootfs(), "-M", machine_name("cgcpu"),
+			      opt ? opt : "--property=CPUWeight=100", "/bin/sh", "-c", script, NULL};
+	run_hutch(&r, 60, NULL, argv);
+	ASSERT_STATUS(r, 0);
+	const char *u = strstr(r.out, "usage_usec ");
+	cr_assert(u, "no usage_usec in: %s", r.out);
+	double f = strtod(u + 11, NULL) / (secs * 1e6);
+	run_result_free(&r);
+	return f;
+}
+
+Test(cgroups, cpu_quota_caps_a_busy_loop, .timeout = 120)
+{
+	need_rootfs();
+	double free_run = busy_fraction(NULL, 2);
+	double capped = busy_fraction("--property=CPUQuota=20%", 2);
+	cr_log_info("busy loop: %.2f of a CPU without a quota, %.2f with CPUQuota=20%%", free_run,
+		    capped);
+	if (free_run < 0.4)
+		cr_skip_test("host too busy to compare (the unlimited loop got %.2f of a CPU)", free_run);
+	cr_expect_leq(capped, 0.35, "CPUQuota=20%% let the loop use %.2f of a CPU", capped);
+	cr_expect_lt(capped, free_run * 0.6);
+}
+
+Test(cgroups, block_device_mknod_and_open_refused, .timeout = 60)
+{
+	need_rootfs();
+	/* No user namespace and CAP_MKNOD (nspawn's default set): only the
+	 * device fence stands between the payload and the host's disks. */
+	struct run_result r;
+	run_hutch(&r, 45, NULL,
+		  ARGV("-q", "-P", "--private-users=no", "-D", test_rootfs(), "-M",
+		       machine_name("cgdev"), "/bin/sh", "-c",
+		       "grep CapBnd /proc/self/status; echo x > /dev/null && echo NULL-OK; "
+		       "/usr/local/escape/mknod_blockdev"));
+	ASSERT_STATUS(r, 0);
+	const char *bnd = strstr(r.out, "CapBnd:");
+	cr_assert(bnd, "%s", r.out);
+	cr_expect(strtoull(bnd + 7, NULL, 16) >> 27 & 1, "CAP_MKNOD not in the bounding set: %s", r.out);
+	cr_expect(strstr(r.out, "NULL-OK"), "/dev/null refused: %s", r.out);
+	cr_expect(strstr(r.out, "ESCAPE-RESULT mknod_blockdev BLOCKED"), "%s", r.out);
+	cr_expect(strstr(r.out, "mknod=EPERM"), "mknod not refused by the device fence: %s", r.out);
+	run_result_free(&r);
+}
+
+Test(cgroups, no_cgroup_after_payload_sigkill, .timeout = 60)
+{
+	need_rootfs();
+	const char *name = machine_name("cgpk");
+	struct hutch_proc p;
+	struct run_result r;
+	start(&p, name, NULL, "echo READY; exec sleep 60");
+	expect_ready(&p, &r);
+	/* The payload (container PID 1) is a child of hutch with the host's
+	 * view of "sleep" as its name. */
+	bool killed = false;
+	for (int tries = 0; tries < 100 && !killed; tries++, usleep(50000)) {
+		pid_t kids[64];
+		size_t n = find_children(p.pid, kids, 64);
+		for (size_t i = 0; i < n; i++) {
+			char path[64];
+			snprintf(path, sizeof path, "/proc/%d/comm", (int)kids[i]);
+			char *comm = read_file_str(path);
+			if (comm && !strncmp(comm, "sleep", 5)) /* after the shell's exec */
+				killed = kill(kids[i], SIGKILL) == 0;
+			free(comm);
+		}
+	}
+	hutch_finish(&p, &r, 20);
+	cr_assert(killed, "payload not found among hutch's children");
+	ASSERT_STATUS(r, 137);
+	cr_expect(!any_cgroup_left(name), "cgroup of %s left after the payload was killed", name);
+	run_result_free(&r);
+}
+
+Test(cgroups, stale_cgroup_swept_after_hutch_sigkill, .timeout = 120)
+{
+	need_rootfs();
+	const char *name = machine_name("cgstale");
+	struct hutch_proc p;
+	struct run_result r;
+	start(&p, name, NULL, "echo READY; exec sleep 60");
+	expect_ready(&p, &r);
+	kill(p.pid, SIGKILL); /* no clean-up by hutch: the container dies with it */
+	hutch_finish(&p, &r, 20);
+	cr_assert(any_cgroup_left(name), "nothing stale to sweep: not a test");
+	/* Wait until its last process is gone (PDEATHSIG, then the PID namespace). */
+	for (int i = 0; i < 100; i++) {
+		char *procs = read_file_str(cg_path("", name, "cgroup.procs"));
+		bool empty = !procs || !*procs;
+		free(procs);
+		if (empty)
+			break;
+		usleep(50000);
+	}
+	/* Another machine's start sweeps it... */
+	struct run_result r2;
+	run_cmd(&r2, "cgsweep", "true");
+	ASSERT_STATUS(r2, 0);
+	cr_expect(!any_cgroup_left(name), "stale cgroup of %s not swept by the next start", name);
+	char lock[128];
+	snprintf(lock, sizeof lock, "/run/hutch/machines/%s", name);
+	cr_expect_neq(access(lock, F_OK), 0, "its name lock file is left");
+	/* ...and the name is free again. */
+	struct run_result r3;
+	run_hutch(&r3, 30, NULL, ARGV("-q", "-P", "-D", test_rootfs(), "-M", name, "/bin/true"));
+	ASSERT_STATUS(r3, 0);
+	run_result_free(&r);
+	run_result_free(&r2);
+	run_result_free(&r3);
+}
+
+Test(cgroups, machine_name_unique_while_running, .timeout = 60)
+{
+	need_rootfs();
+	const char *name = machine_name("cguniq");
+	struct hutch_proc p;
+	struct run_result r, r2;
+	start(&p, name, NULL, "echo READY; exec sleep 60");
+	expect_ready(&p, &r);
+	run_hutch(&r2, 30, NULL, ARGV("-q", "-P", "-D", test_rootfs(), "-M", name, "/bin/true"));
+	bool alive = kill(p.pid, 0) == 0;
+	kill(p.pid, SIGTERM);
+	hutch_finish(&p, &r, 20);
+	ASSERT_STATUS(r2, 1);
+	cr_expect(strstr(r2.err, "already running"), "%s", r2.err);
+	cr_expect(alive, "the running container was disturbed");
+	ASSERT_STATUS(r, 137);
+	run_result_free(&r);
+	run_result_free(&r2);
+}
+
+Test(cgroups, rlimits_oom_score_affinity_personality, .timeout = 60)
+{
+	need_rootfs();
+	struct run_result r;
+	run_hutch(&r, 30, NULL,
+		  ARGV("-q", "-P", "-D", test_rootfs(), "-M", machine_name("cgproc"),
+		       "--rlimit=RLIMIT_NOFILE=100:200", "--rlimit=NPROC=1000:2000",
+		       "--oom-score-adjust=500", "--cpu-affinity=0", "--personality=x86", "/bin/sh",
+		       "-c",
+		       "echo n=$(ulimit -n):$(ulimit -Hn) u=$(ulimit -u) oom=$(cat /proc/self/oom_score_adj) "
+		       "$(grep Cpus_allowed_list /proc/self/status | tr -d '\\t') m=$(uname -m)"));
+	ASSERT_STATUS(r, 0);
+	cr_expect(strstr(r.out, "n=100:200 u=1000 oom=500 Cpus_allowed_list:0 m=i686"), "%s", r.out);
+	run_result_free(&r);
+}
+
+Test(cgroups, what_needs_cap_sys_resource_fails_clearly, .timeout = 60)
+{
+	need_rootfs();
+	/* This host's root may lack CAP_SYS_RESOURCE: then lowering the OOM
+	 * score is refused by the kernel, and hutch says so in one line. */
+	struct run_result r;
+	run_hutch(&r, 30, NULL,
+		  ARGV("-q", "-P", "-D", test_rootfs(), "-M", machine_name("cgoomadj"),
+		       "--oom-score-adjust=-500", "/bin/sh", "-c", "cat /proc/self/oom_score_adj"));
+	if (r.status == 0) {
+		cr_expect(strstr(r.out, "-500"), "%s", r.out);
+		cr_log_info("hutch holds CAP_SYS_RESOURCE here: -500 was applied");
+	} else {
+		ASSERT_STATUS(r, 1);
+		cr_expect(strstr(r.err, "hutch: cannot set the payload's oom score") &&
+			  strstr(r.err, "CAP_SYS_RESOURCE"), "%s", r.err);
+	}
+	run_result_free(&r);
+}
