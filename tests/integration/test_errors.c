@@ -286,22 +286,26 @@ static const char *orphan_name(void)
 	return name;
 }
 
-/* A SIGKILLed hutch cannot remove its (now empty) scope cgroup; nothing
- * else will either. Say so, and tidy up so the host does not collect them. */
-static void remove_orphan_cgroups(void)
+/* A SIGKILLed hutch cannot remove its (now empty) scope cgroups; the next
+ * start of any machine sweeps them (their name lock is free). Wait for the
+ * last process to leave, then start one. */
+static void sweep_orphan_cgroups(void)
 {
-	static const char *const hier[] = { "unified", "systemd", "pids", "memory", "cpu,cpuacct",
-					    "devices", "freezer", "blkio", "cpuset" };
-	char path[512];
-	snprintf(path, sizeof(path), "/sys/fs/cgroup/machine.slice/hutch-%s.scope", orphan_name());
-	if (rmdir(path) == 0)
-		cr_log_info("hutch left %s behind after SIGKILL (removed it; the next start of that name would too)", path);
-	for (size_t i = 0; i < sizeof(hier) / sizeof(hier[0]); i++) {
-		snprintf(path, sizeof(path), "/sys/fs/cgroup/%s/machine.slice/hutch-%s.scope",
-			 hier[i], orphan_name());
-		if (rmdir(path) == 0)
-			cr_log_info("hutch left %s behind after SIGKILL (removed it; the next start of that name would too)", path);
+	char procs[512];
+	snprintf(procs, sizeof procs, "/sys/fs/cgroup/%smachine.slice/hutch-%s.scope/cgroup.procs",
+		 access("/sys/fs/cgroup/unified", F_OK) == 0 ? "unified/" : "", orphan_name());
+	for (int i = 0; i < 100; i++) {
+		char *s = read_file_str(procs);
+		bool empty = !s || !*s;
+		free(s);
+		if (empty)
+			break;
+		usleep(50000);
 	}
+	struct run_result r;
+	run_cmd(&r, "sweeper", "true");
+	cr_assert_eq(r.status, 0, "the next start failed: %s", r.err);
+	run_result_free(&r);
 }
 
 Test(errors, sigkill_to_hutch_takes_container_down, .timeout = LEAK_TIMEOUT)
@@ -345,7 +349,7 @@ Test(errors, sigkill_to_hutch_takes_container_down, .timeout = LEAK_TIMEOUT)
 		cr_assert_fail("%zu of hutch's %zu descendants survived its SIGKILL:%s", left, n,
 			       msg);
 	}
-	remove_orphan_cgroups();
+	sweep_orphan_cgroups();
 	host_snapshot_assert_same(&snap);
 	host_snapshot_free(&snap);
 	run_result_free(&r);
