@@ -448,6 +448,11 @@ int worker_main(int sock, int argc, char **argv)
 		step_error(&c, "switching to the container root", r);
 	exec_payload(&c, &id);
 	close(sock);
+	/* -q without a pty: no status line to print and nothing to relay. The
+	 * monitor computes the exit status itself; going now frees our memory
+	 * while the container runs and spares the monitor a wait at the end. */
+	if (master < 0 && s.quiet)
+		return 0;
 	int outcome = 1;
 	if (master < 0)
 		outcome = console_wait_outcome();
