@@ -11,15 +11,19 @@
 #include <cap-ng.h>
 #include <errno.h>
 #include <grp.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "../common/util.h"
 #include "drop.h"
+#include "seccomp.h"
 
 static const char *const worker_allowed[] = {
 	/* the socket, the console relay, stdio */
@@ -33,7 +37,7 @@ static const char *const worker_allowed[] = {
 	"exit", "exit_group", "tgkill", "sched_yield", "uname",
 };
 
-static int install_filter(void)
+int worker_filter_compile(struct hutch_seccomp *out)
 {
 	/* Anything else fails with ENOSYS: a compromised worker gets nothing. */
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(ENOSYS));
@@ -70,9 +74,18 @@ static int install_filter(void)
 	if (r == 0)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(open), 0);
 	if (r == 0)
-		r = seccomp_load(ctx);
+		r = syscall_filter_export(ctx, out);
 	seccomp_release(ctx);
 	return r;
+}
+
+/* The copy compiled at build time (tools/gen_default_filter.c): no
+ * libseccomp compile on the way to every container. */
+static int install_filter(void)
+{
+	struct sock_fprog prog = {.len = (unsigned short)worker_filter_ninsns,
+				  .filter = (struct sock_filter *)worker_filter_insns};
+	return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0 ? -errno : 0;
 }
 
 int worker_drop_privileges(int sock)

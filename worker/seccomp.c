@@ -354,6 +354,15 @@ static int chain_to_next(struct sock_filter *prog, size_t end)
 	return 0;
 }
 
+int syscall_filter_export(void *ctx, struct hutch_seccomp *out)
+{
+	size_t n = 0;
+	memset(out, 0, sizeof *out);
+	int r = export_program(ctx, (struct sock_filter *)out->insns, HUTCH_BPF_MAX_INSNS, &n);
+	out->ninsns = (uint32_t)n;
+	return r;
+}
+
 static int export_both(scmp_filter_ctx args, scmp_filter_ctx allow, struct hutch_seccomp *out)
 {
 	struct sock_filter *prog = (struct sock_filter *)out->insns;

@@ -31,6 +31,9 @@ int syscall_filter_check(const char *value);
 int syscall_filter_compile(const char *const *options, size_t n, uint64_t caps,
 			   struct hutch_seccomp *out);
 
+/* Export a libseccomp context (a scmp_filter_ctx) as BPF into `out`. */
+int syscall_filter_export(void *ctx, struct hutch_seccomp *out);
+
 struct settings;
 /* --system-call-filter=VALUE: check it and remember it (options accumulate). */
 int syscall_filter_option(const char *value, struct settings *s);

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pty.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -79,4 +80,16 @@ Test(worker_sandbox, compromised_worker_gets_nothing, .timeout = 20)
 	cr_expect_eq(bad & ESCAPED_SOCKET, 0, "worker could open a network socket");
 	close(master);
 	close(slave);
+}
+
+/* The worker loads a copy of its filter compiled at build time
+ * (tools/gen_default_filter.c); it must be what the code compiles today. */
+Test(worker_sandbox, build_time_filter_matches_fresh_compile)
+{
+	static struct hutch_seccomp fresh;
+	cr_assert_eq(worker_filter_compile(&fresh), 0);
+	cr_assert_gt(fresh.ninsns, 0);
+	cr_assert_eq(worker_filter_ninsns, fresh.ninsns);
+	cr_assert_eq(memcmp(worker_filter_insns, fresh.insns, fresh.ninsns * sizeof fresh.insns[0]),
+		     0, "build-time worker filter differs from a fresh compile");
 }
