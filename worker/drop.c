@@ -43,7 +43,10 @@ int worker_filter_compile(struct hutch_seccomp *out)
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(ENOSYS));
 	if (!ctx)
 		return -ENOMEM;
-	int r = 0;
+	/* A binary tree, not a chain: the kernel runs the filter once per
+	 * syscall number when it loads it (its allow-cache), so a short path
+	 * makes the load itself cheaper, not just each call. */
+	int r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(worker_allowed); i++) {
 		int nr = seccomp_syscall_resolve_name(worker_allowed[i]);
 		if (nr != __NR_SCMP_ERROR)
