@@ -435,11 +435,12 @@ int hutch_recv(int sock, struct hutch_msg *out, const char **why)
 	static const char *ignored;
 	if (!why)
 		why = &ignored;
-	/* One byte more than the largest record, so oversize shows as oversize. */
-	const size_t cap = HUTCH_MSG_MAX_RECORD + 1;
-	char *buf = malloc(cap);
-	if (!buf)
-		return -ENOMEM;
+	/* One byte more than the largest record, so oversize shows as oversize.
+	 * One buffer per process (each is single-threaded): a malloc'd one
+	 * grew and trimmed the heap on every message (two brk calls and fresh
+	 * page faults each time). */
+	static char buf[HUTCH_MSG_MAX_RECORD + 1];
+	const size_t cap = sizeof buf;
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * 8)];
 		struct cmsghdr align;
@@ -455,17 +456,14 @@ int hutch_recv(int sock, struct hutch_msg *out, const char **why)
 	while (n < 0 && errno == EINTR);
 	if (n < 0) {
 		int r = -errno;
-		free(buf);
 		*why = "recvmsg failed";
 		return r;
 	}
 	int fds[HUTCH_MAX_FDS];
 	unsigned nfds = 0;
 	int r = take_fds(&mh, fds, &nfds);
-	if (n == 0 && nfds == 0 && r == 0) {
-		free(buf);
+	if (n == 0 && nfds == 0 && r == 0)
 		return 0;
-	}
 	if (r < 0)
 		*why = "unexpected control message or too many fds";
 	else if (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
@@ -473,7 +471,6 @@ int hutch_recv(int sock, struct hutch_msg *out, const char **why)
 		r = -EBADMSG;
 	} else
 		r = hutch_decode(buf, (size_t)n, nfds, out, why);
-	free(buf);
 	if (r < 0) {
 		for (unsigned i = 0; i < nfds; i++)
 			close(fds[i]);
