@@ -8,11 +8,17 @@
 #include "../common/proto.h"
 #include "settings.h"
 
+#define CLIENT_MAX_POSTED 16
+
 struct client {
 	int sock;
 	int oom_fd; /* the cgroup's OOM counter, from CREATE's reply */
 	struct hutch_msg *reply;
 	const struct settings *s;
+	/* Requests sent without waiting (post()), oldest first: their replies
+	 * are read, in order, before anything else is. */
+	const char *posted[CLIENT_MAX_POSTED]; /* the step, for error messages */
+	unsigned n_posted;
 };
 
 /* Send one request (with `send_fd` if >= 0), wait for its reply. Returns the
@@ -20,6 +26,16 @@ struct client {
  * lost broker is fatal. */
 int call_fd(struct client *c, uint32_t type, const void *body, int send_fd, int *fd);
 int call(struct client *c, uint32_t type, const void *body, int *fd);
+/*
+ * Send a request whose reply carries no fd and only says done or failed,
+ * without waiting for it (the container init executes requests in order):
+ * the reply is checked at the next call(), call_fd() or collect(), and a
+ * failure is reported there as step_error(STEP) would. Saves a round trip
+ * per request on the way to EXEC.
+ */
+void post(struct client *c, uint32_t type, const void *body, const char *step);
+/* Read and check the replies of every posted request. */
+void collect(struct client *c);
 /* Log "STEP WHAT: error" for a failed request and exit(1). */
 _Noreturn void step_error(struct client *c, const char *step, int err);
 /* Read one of the files OPEN_FILE names (at most 4 MiB) through the broker. */

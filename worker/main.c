@@ -33,12 +33,9 @@ int call(struct client *c, uint32_t type, const void *body, int *fd)
 	return call_fd(c, type, body, -1, fd);
 }
 
-int call_fd(struct client *c, uint32_t type, const void *body, int send_fd, int *fd)
+/* A reply must be a REPLY record; anything else (or EOF) ends hutch. */
+static int receive_reply(struct client *c, uint32_t type)
 {
-	if (hutch_send(c->sock, type, body, &send_fd, send_fd >= 0 ? 1 : 0) < 0) {
-		log_error("lost the broker: %m");
-		exit(1);
-	}
 	const char *why = NULL;
 	int r = hutch_recv(c->sock, c->reply, &why);
 	if (r == 0 && type == HUTCH_MSG_EXEC)
@@ -47,6 +44,53 @@ int call_fd(struct client *c, uint32_t type, const void *body, int send_fd, int 
 		log_error("broker ended the conversation (%s)", r < 0 ? why : "no reply");
 		exit(1);
 	}
+	return 1;
+}
+
+void collect(struct client *c)
+{
+	for (unsigned i = 0; i < c->n_posted; i++) {
+		receive_reply(c, HUTCH_MSG_REPLY);
+		if (c->reply->nfds) {
+			log_error("broker reply carries %u fds, expected 0", c->reply->nfds);
+			exit(1);
+		}
+		if (c->reply->u.reply.error < 0)
+			step_error(c, c->posted[i], c->reply->u.reply.error);
+	}
+	c->n_posted = 0;
+}
+
+/* A send failed: the container init may have ended on an earlier posted
+ * request, whose reply says why; else the broker is gone. */
+static _Noreturn void lost_broker(struct client *c)
+{
+	int err = errno;
+	if (c->n_posted)
+		collect(c);
+	errno = err;
+	log_error("lost the broker: %m");
+	exit(1);
+}
+
+void post(struct client *c, uint32_t type, const void *body, const char *step)
+{
+	if (c->n_posted == CLIENT_MAX_POSTED)
+		collect(c);
+	if (hutch_send(c->sock, type, body, NULL, 0) < 0)
+		lost_broker(c);
+	c->posted[c->n_posted++] = step;
+}
+
+int call_fd(struct client *c, uint32_t type, const void *body, int send_fd, int *fd)
+{
+	/* Sent before the posted replies are read: one round trip for all. */
+	if (hutch_send(c->sock, type, body, &send_fd, send_fd >= 0 ? 1 : 0) < 0)
+		lost_broker(c);
+	collect(c);
+	int r = receive_reply(c, type);
+	if (r == 0)
+		return 0; /* EXEC: the payload runs */
 	unsigned want = c->reply->u.reply.error == 0 ? hutch_reply_fds(type) : 0;
 	if (c->reply->nfds != want) {
 		log_error("broker reply carries %u fds, expected %u", c->reply->nfds, want);
@@ -210,9 +254,7 @@ static void mount_api_filesystems(struct client *c)
 						  HUTCH_API_DEV,  HUTCH_API_RUN, HUTCH_API_TMP};
 	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
 		struct hutch_mount_api m = {.kind = order[i]};
-		int r = call(c, HUTCH_MSG_MOUNT_API, &m, NULL);
-		if (r < 0)
-			step_error(c, "setting up", r);
+		post(c, HUTCH_MSG_MOUNT_API, &m, "setting up");
 	}
 }
 
@@ -438,14 +480,10 @@ int worker_main(int sock, int argc, char **argv)
 	mount_api_filesystems(&c);
 	files_apply(&c);
 	int master = console_is_pty(s.console) ? open_console(&c) : -1;
-	r = call(&c, HUTCH_MSG_SECCOMP, &filter, NULL);
-	if (r < 0)
-		step_error(&c, "loading the system call filter", r);
-	if (resources_have_process(&s.res) && (r = call(&c, HUTCH_MSG_PROCESS, &s.res.proc, NULL)) < 0)
-		step_error(&c, "setting process limits", r);
-	r = call(&c, HUTCH_MSG_PIVOT, &(struct hutch_pivot){0}, NULL);
-	if (r < 0)
-		step_error(&c, "switching to the container root", r);
+	post(&c, HUTCH_MSG_SECCOMP, &filter, "loading the system call filter");
+	if (resources_have_process(&s.res))
+		post(&c, HUTCH_MSG_PROCESS, &s.res.proc, "setting process limits");
+	post(&c, HUTCH_MSG_PIVOT, &(struct hutch_pivot){0}, "switching to the container root");
 	exec_payload(&c, &id);
 	close(sock);
 	/* -q without a pty: no status line to print and nothing to relay. The
