@@ -24,6 +24,8 @@ struct userns {
 	int fd;       /* the container's user namespace, -1 without one */
 	int idmap_fd; /* user namespace for the root's idmapped mount, -1: none */
 	int lock_fd;  /* flock on the uid range, held while the container lives */
+	int probe_fd; /* the idmap probe's detached tree: its close waits for an RCU
+			 grace period, so the monitor closes it off the start path */
 	uint32_t base, count;
 };
 int userns_prepare(const struct hutch_create *c, int root_fd, struct userns *u,

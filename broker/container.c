@@ -264,6 +264,7 @@ _Noreturn void container_main(struct container_args *a)
 	struct init_state s = {.a = a, .root = -1, .slave = -1, .creds = {.mnt = -1}};
 	int r0;
 	const char *what = NULL;
+	closep(&a->userns.probe_fd); /* the monitor's copy is the last one */
 	/* If the monitor dies, so does the container, and with it every mount. */
 	/* (getppid() is 0 here: the monitor is outside our PID namespace.) */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)

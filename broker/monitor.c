@@ -233,6 +233,9 @@ static int handle_create(struct monitor *m, const struct hutch_msg *msg)
 		log_error("broker: cannot confine the monitor: %m");
 		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
 	}
+	/* The init dropped its copy first thing: closing the probe's tree waits
+	 * out an RCU grace period here, beside the container's start. */
+	closep(&a.userns.probe_fd);
 	int status = supervise(m, pidfd, c);
 	close(pidfd);
 	userns_release(&a.userns); /* the uid range is free again */

@@ -129,13 +129,17 @@ static int make_userns(uint32_t inside, uint32_t outside, uint32_t count)
 	return r < 0 ? r : fd;
 }
 
-/* Can this file system take an idmapped mount? Try it on a detached copy. */
-static bool idmap_supported(int root_fd, int userns_fd)
+/* Can this file system take an idmapped mount? Try it on a detached copy,
+ * which is kept (*probe) for the monitor to drop once the container runs. */
+static bool idmap_supported(int root_fd, int userns_fd, int *probe)
 {
 	_cleanup_close_ int tree = open_tree(root_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
 							     AT_EMPTY_PATH | AT_RECURSIVE);
 	struct mount_attr a = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns_fd};
-	return tree >= 0 && mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof a) == 0;
+	if (tree < 0 || mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof a) < 0)
+		return false;
+	*probe = steal_fd(tree);
+	return true;
 }
 
 static int pick_range(uint32_t owner_base, struct userns *u)
@@ -163,7 +167,7 @@ static int pick_range(uint32_t owner_base, struct userns *u)
 int userns_prepare(const struct hutch_create *c, int root_fd, struct userns *u,
 		   const char **what)
 {
-	*u = (struct userns){.fd = -1, .idmap_fd = -1, .lock_fd = -1};
+	*u = (struct userns){.fd = -1, .idmap_fd = -1, .lock_fd = -1, .probe_fd = -1};
 	if (c->userns == HUTCH_USERNS_NO)
 		return 0;
 	struct stat st;
@@ -198,7 +202,7 @@ int userns_prepare(const struct hutch_create *c, int root_fd, struct userns *u,
 					      : make_userns(owner_base, u->base, u->count);
 		if (u->idmap_fd < 0)
 			return u->idmap_fd;
-		if (idmap_supported(root_fd, u->idmap_fd))
+		if (idmap_supported(root_fd, u->idmap_fd, &u->probe_fd))
 			return 0;
 		closep(&u->idmap_fd);
 		u->idmap_fd = -1;
@@ -213,7 +217,8 @@ void userns_release(struct userns *u)
 {
 	closep(&u->fd);
 	closep(&u->idmap_fd);
+	closep(&u->probe_fd);
 	if (u->lock_fd >= 0)
 		unlock_range(u->lock_fd, u->base);
-	u->fd = u->idmap_fd = u->lock_fd = -1;
+	u->fd = u->idmap_fd = u->lock_fd = u->probe_fd = -1;
 }
