@@ -28,14 +28,16 @@ struct userns {
 			 grace period, so the monitor closes it off the start path */
 	uint32_t base, count;
 };
-int userns_prepare(const struct hutch_create *c, int root_fd, struct userns *u,
+/* may_chown: false when the root must not be changed (read-only image,
+ * ephemeral overlay); a chown shift is then refused with -EROFS. */
+int userns_prepare(const struct hutch_create *c, int root_fd, bool may_chown, struct userns *u,
 		   const char **what);
 void userns_release(struct userns *u);
 /* chown.c: nspawn -U's ownership shift of a tree, ids [from, from+count) -> to. */
 int chown_tree(int root_fd, uint32_t from, uint32_t to, uint32_t count, bool progress);
 
 /* mounts.c: each returns 0 or -errno and logs nothing; *what names the step. */
-int mount_root(int root_fd, const char *root_path, int idmap_fd, int *new_root,
+int mount_root(int root_fd, const char *root_path, unsigned how, int idmap_fd, int *new_root,
 	       const char **what);
 /* Owner of the tmpfs and pty files we create: the container's root. */
 void mounts_set_owner(uint32_t uid);
@@ -70,6 +72,31 @@ int run_host_incoming(int root);
 int payload_credentials(const struct hutch_exec *e, const struct hutch_seccomp *filter,
 			const char **what);
 
+/* ephemeral.c: btrfs snapshots and tmpfs overlays for --ephemeral. */
+struct ephemeral {
+	int fd;          /* the snapshot, -1 without one */
+	pid_t reaper;    /* deletes it when reaper_pipe's other end closes */
+	int reaper_pipe;
+	char path[HUTCH_PATH_MAX];
+};
+bool btrfs_is_subvolume(int fd);
+int btrfs_snapshot(int src_fd, int parent, const char *name);
+int btrfs_destroy(int parent, const char *name);
+int open_parent(const char *path, int *parent, char name[256], char dir[HUTCH_PATH_MAX]);
+/* -EOPNOTSUPP: not a btrfs subvolume, use an overlay. */
+int ephemeral_snapshot(int root_fd, const char *path, struct ephemeral *e, const char **what);
+/* Let the reaper delete the snapshot, and wait for it. */
+void ephemeral_release(struct ephemeral *e);
+int overlay_on_tmpfs(int lower, int *out);
+
+/* image.c: --image through a self-clearing loop device. */
+int image_open(const struct hutch_open_image *o, int *fd, int *worker_fd);
+int image_attach(int image, bool image_ro, const struct hutch_attach_image *a, int *mnt,
+		 const char **what);
+
+/* copy.c: --template, populating a missing root. */
+int template_populate(const char *path, const char *template_path, int sock);
+
 /* cgroup.c: the container's cgroup, one directory per hierarchy used. */
 enum cg_layout { CG_NONE, CG_UNIFIED, CG_HYBRID, CG_LEGACY };
 enum { CG_MEMORY, CG_PIDS, CG_CPU, CG_BLKIO, CG_DEVICES, CG_CPUSET, CG_V2, CG_HIER };
@@ -95,9 +122,14 @@ int cgroup_check_limits(const struct hutch_cgroup *l, const char **what);
 int cgroup_apply_limits(const int fd[CG_HIER], const struct hutch_cgroup *l, const char **what);
 int cgroup_devices(const int fd[CG_HIER], const struct hutch_cgroup *l, const char **what);
 
+/* How the root is made (container_args.root_how). */
+#define ROOT_IMAGE   (1u << 0) /* root_fd is the detached mount of an image */
+#define ROOT_OVERLAY (1u << 1) /* under a tmpfs overlay (--ephemeral) */
+
 struct container_args {
 	int sock;          /* to the worker */
 	int root_fd;       /* O_PATH fd of the root directory, host mount namespace */
+	unsigned root_how; /* ROOT_* */
 	char root_path[HUTCH_PATH_MAX]; /* what it was opened from */
 	bool has_cgroup;   /* the monitor made a v2 cgroup for us */
 	struct cgroup cg;  /* join its v1 directories, pass on events_fd */

@@ -247,7 +247,10 @@ static void handle(struct init_state *s, const struct hutch_msg *m)
 	case HUTCH_MSG_OPEN_HOST_FILE:
 	case HUTCH_MSG_CREATE:
 	case HUTCH_MSG_CGROUP:
+	case HUTCH_MSG_OPEN_IMAGE:
+	case HUTCH_MSG_ATTACH_IMAGE:
 	case HUTCH_MSG_REPLY:
+	case HUTCH_MSG_PROGRESS:
 	case HUTCH_MSG_NONE:
 	case HUTCH_MSG_TYPE_MAX:
 	default:
@@ -283,7 +286,7 @@ _Noreturn void container_main(struct container_args *a)
 	if ((a->create.flags & HUTCH_CREATE_PRIVATE_NETWORK) && (r0 = loopback_up()) < 0)
 		step_failed(&s, r0, "loopback");
 	mounts_set_owner(a->userns.fd >= 0 ? a->userns.base : 0);
-	int r = mount_root(a->root_fd, a->root_path, a->userns.idmap_fd, &s.root, &what);
+	int r = mount_root(a->root_fd, a->root_path, a->root_how, a->userns.idmap_fd, &s.root, &what);
 	closep(&a->userns.idmap_fd);
 	if (r < 0)
 		step_failed(&s, r, what);

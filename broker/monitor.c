@@ -31,6 +31,10 @@ struct monitor {
 	int worker_pidfd;
 	int root_fd;
 	char root_path[HUTCH_PATH_MAX];
+	unsigned root_how;   /* ROOT_* */
+	bool root_ro;        /* never chown it */
+	int image_fd;        /* --image, until attached */
+	struct ephemeral eph; /* btrfs snapshot for --ephemeral */
 	struct permit_state permits;
 	struct hutch_cgroup limits; /* CGROUP, checked; used by CREATE */
 };
@@ -48,6 +52,12 @@ static int handle_open_root(struct monitor *m, const struct hutch_open_root *r)
 	if (geteuid() != 0)
 		return -EPERM;
 	_cleanup_close_ int fd = open(r->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT && (r->flags & HUTCH_ROOT_TEMPLATE)) {
+		int t = template_populate(r->path, r->template_path, m->sock);
+		if (t < 0)
+			return t;
+		fd = open(r->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	}
 	if (fd < 0)
 		return -errno;
 	struct stat st, host_root;
@@ -56,9 +66,32 @@ static int handle_open_root(struct monitor *m, const struct hutch_open_root *r)
 	/* The host's own root as a writable container root: never. */
 	if (st.st_dev == host_root.st_dev && st.st_ino == host_root.st_ino)
 		return -EBUSY;
-	m->root_fd = steal_fd(fd);
 	strcpy(m->root_path, r->path);
+	if (r->flags & HUTCH_ROOT_EPHEMERAL) {
+		const char *what;
+		int e = ephemeral_snapshot(fd, r->path, &m->eph, &what);
+		if (e == -EOPNOTSUPP) {
+			m->root_how = ROOT_OVERLAY;
+			m->root_ro = true;
+		} else if (e < 0) {
+			return e;
+		} else {
+			closep(&fd);
+			fd = steal_fd(m->eph.fd);
+			strcpy(m->root_path, m->eph.path);
+		}
+	}
+	m->root_fd = steal_fd(fd);
 	return 0;
+}
+
+static int handle_attach_image(struct monitor *m, const struct hutch_attach_image *a,
+			       const char **what)
+{
+	int r = image_attach(m->image_fd, m->root_ro, a, &m->root_fd, what);
+	closep(&m->image_fd); /* the loop device holds the file now */
+	m->image_fd = -1;
+	return r;
 }
 
 /*
@@ -191,6 +224,7 @@ static int handle_create(struct monitor *m, const struct hutch_msg *msg)
 	struct container_args a = {
 		.sock = m->sock,
 		.root_fd = m->root_fd,
+		.root_how = m->root_how,
 		.create = *c,
 		.permits = m->permits,
 	};
@@ -205,7 +239,7 @@ static int handle_create(struct monitor *m, const struct hutch_msg *msg)
 	if (r == 0 && (r = sandbox_no_bpf()) < 0)
 		what = "seccomp";
 	if (r == 0)
-		r = userns_prepare(c, m->root_fd, &a.userns, &what);
+		r = userns_prepare(c, m->root_fd, !m->root_ro, &a.userns, &what);
 	if (r == 0 && cg.fd[CG_V2] >= 0 && a.userns.fd >= 0 && (r = cgroup_delegate(&cg, a.userns.base)) < 0)
 		what = "cgroup";
 	if (r == 0) {
@@ -238,6 +272,7 @@ static int handle_create(struct monitor *m, const struct hutch_msg *msg)
 	closep(&a.userns.probe_fd);
 	int status = supervise(m, pidfd, c);
 	close(pidfd);
+	ephemeral_release(&m->eph);
 	userns_release(&a.userns); /* the uid range is free again */
 	cgroup_remove(&cg);
 	return status;
@@ -253,7 +288,8 @@ static _Noreturn void violation(struct monitor *m, const char *why)
 
 int broker_main(int sock, pid_t worker)
 {
-	struct monitor m = {.sock = sock, .worker = worker, .root_fd = -1};
+	struct monitor m = {.sock = sock, .worker = worker, .root_fd = -1, .image_fd = -1,
+			    .eph = {.fd = -1, .reaper_pipe = -1}};
 	m.worker_pidfd = (int)syscall(SYS_pidfd_open, worker, 0);
 	if (m.worker_pidfd < 0) {
 		log_error("pidfd_open: %m");
@@ -296,6 +332,20 @@ int broker_main(int sock, pid_t worker)
 			hutch_send_reply(m.sock, r, NULL, r < 0 ? NULL : &fd, r < 0 ? 0 : 1);
 			closep(&fd);
 			break;
+		case HUTCH_MSG_OPEN_IMAGE:
+			r = image_open(&msg->u.open_image, &m.image_fd, &fd);
+			m.root_how = ROOT_IMAGE;
+			m.root_ro = msg->u.open_image.flags & HUTCH_IMAGE_READ_ONLY;
+			strcpy(m.root_path, msg->u.open_image.path);
+			hutch_send_reply(m.sock, r, NULL, r < 0 ? NULL : &fd, r < 0 ? 0 : 1);
+			closep(&fd);
+			break;
+		case HUTCH_MSG_ATTACH_IMAGE: {
+			const char *what = NULL;
+			r = handle_attach_image(&m, &msg->u.attach_image, &what);
+			hutch_send_reply(m.sock, r, r < 0 ? what : NULL, NULL, 0);
+			break;
+		}
 		case HUTCH_MSG_CGROUP: {
 			const char *what = NULL;
 			r = cgroup_check_limits(&msg->u.cgroup, &what);
@@ -323,6 +373,7 @@ int broker_main(int sock, pid_t worker)
 		case HUTCH_MSG_CREDENTIAL:
 		case HUTCH_MSG_PROCESS:
 		case HUTCH_MSG_REPLY:
+		case HUTCH_MSG_PROGRESS:
 		case HUTCH_MSG_NONE:
 		case HUTCH_MSG_TYPE_MAX:
 			violation(&m, "request for the container init sent to the monitor");

@@ -181,7 +181,41 @@ static int reopen_root(int host_fd, const char *path)
 	return steal_fd(fd);
 }
 
-int mount_root(int host_fd, const char *root_path, int idmap_fd, int *new_root,
+/*
+ * The root as a detached tree: a clone of the directory (reopened here, see
+ * above), or the image's own detached mount; idmapped if asked, under a
+ * tmpfs overlay for --ephemeral.
+ */
+static int root_tree(int host_fd, const char *root_path, unsigned how, int idmap_fd, int *tree)
+{
+	_cleanup_close_ int t = -1;
+	if (how & ROOT_IMAGE) {
+		t = fcntl(host_fd, F_DUPFD_CLOEXEC, 3);
+	} else {
+		_cleanup_close_ int root_fd = reopen_root(host_fd, root_path);
+		if (root_fd < 0)
+			return root_fd;
+		t = open_tree(root_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH |
+						   AT_RECURSIVE);
+	}
+	if (t < 0)
+		return -errno;
+	struct mount_attr idmap = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)idmap_fd};
+	if (idmap_fd >= 0 &&
+	    mount_setattr(t, "", AT_EMPTY_PATH | AT_RECURSIVE, &idmap, sizeof idmap) < 0)
+		return -errno;
+	if (how & ROOT_OVERLAY) {
+		int ovl, r = overlay_on_tmpfs(t, &ovl);
+		if (r < 0)
+			return r;
+		closep(&t);
+		t = ovl;
+	}
+	*tree = steal_fd(t);
+	return 0;
+}
+
+int mount_root(int host_fd, const char *root_path, unsigned how, int idmap_fd, int *new_root,
 	       const char **what)
 {
 	*what = "/";
@@ -189,28 +223,25 @@ int mount_root(int host_fd, const char *root_path, int idmap_fd, int *new_root,
 	struct mount_attr priv = {.propagation = MS_PRIVATE};
 	if (mount_setattr(AT_FDCWD, "/", AT_RECURSIVE, &priv, sizeof priv) < 0)
 		return -errno;
-	_cleanup_close_ int root_fd = reopen_root(host_fd, root_path);
-	if (root_fd < 0)
-		return root_fd;
-	int tree = open_tree(root_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH |
-						   AT_RECURSIVE);
-	if (tree < 0)
+	_cleanup_close_ int tree = -1;
+	int r = root_tree(host_fd, root_path, how, idmap_fd, &tree);
+	if (r < 0)
+		return r;
+	/* A mount point for pivot_root: the directory root is mounted onto
+	 * itself; an image or overlay (no host directory of its own) on top
+	 * of our private copy of "/". The tree fd then names the new mount's
+	 * root, which is all we use. */
+	if (how & (ROOT_IMAGE | ROOT_OVERLAY))
+		r = move_mount(tree, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH);
+	else {
+		_cleanup_close_ int root_fd = reopen_root(host_fd, root_path);
+		if (root_fd < 0)
+			return root_fd;
+		r = move_mount(tree, "", root_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+	}
+	if (r < 0)
 		return -errno;
-	struct mount_attr idmap = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)idmap_fd};
-	if (idmap_fd >= 0 &&
-	    mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &idmap, sizeof idmap) < 0) {
-		int r = -errno;
-		close(tree);
-		return r;
-	}
-	/* Mount the root onto itself so it is a mount point for pivot_root; the
-	 * tree fd then names the new mount's root, which is all we use. */
-	if (move_mount(tree, "", root_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
-		int r = -errno;
-		close(tree);
-		return r;
-	}
-	*new_root = tree;
+	*new_root = steal_fd(tree);
 	return 0;
 }
 

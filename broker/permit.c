@@ -24,7 +24,9 @@ static const struct permit permits[HUTCH_MSG_TYPE_MAX] = {
 	[HUTCH_MSG_SECCOMP] = {PHASE_SETUP | PHASE_PIVOTED, 1},
 	[HUTCH_MSG_CGROUP] = {PHASE_PREPARE, 1},
 	[HUTCH_MSG_PROCESS] = {PHASE_SETUP | PHASE_PIVOTED, 1},
-	/* REPLY is never a request: no phase allows it. */
+	[HUTCH_MSG_OPEN_IMAGE] = {PHASE_PREPARE, 1},
+	[HUTCH_MSG_ATTACH_IMAGE] = {PHASE_PREPARE, 1},
+	/* REPLY and PROGRESS are never requests: no phase allows them. */
 };
 
 #define BIT(k) (1u << (k))
@@ -47,11 +49,20 @@ static int check_order(const struct permit_state *s, const struct hutch_msg *m,
 		       const char **why)
 {
 	switch (m->hdr.type) {
+	case HUTCH_MSG_OPEN_ROOT:
+	case HUTCH_MSG_OPEN_IMAGE:
+		if (s->count[HUTCH_MSG_OPEN_ROOT] || s->count[HUTCH_MSG_OPEN_IMAGE])
+			return deny(why, "a root is already open");
+		return 0;
+	case HUTCH_MSG_ATTACH_IMAGE:
+		if (!s->count[HUTCH_MSG_OPEN_IMAGE])
+			return deny(why, "no image opened yet");
+		return 0;
 	case HUTCH_MSG_OPEN_FILE:
 	case HUTCH_MSG_OPEN_HOST_FILE:
 	case HUTCH_MSG_CGROUP:
 	case HUTCH_MSG_CREATE:
-		if (!s->count[HUTCH_MSG_OPEN_ROOT])
+		if (!s->count[HUTCH_MSG_OPEN_ROOT] && !s->count[HUTCH_MSG_ATTACH_IMAGE])
 			return deny(why, "no root opened yet");
 		/* The limits and the device fence are not optional. */
 		if (m->hdr.type == HUTCH_MSG_CREATE && !s->count[HUTCH_MSG_CGROUP])

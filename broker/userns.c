@@ -164,7 +164,7 @@ static int pick_range(uint32_t owner_base, struct userns *u)
 	return -EADDRINUSE;
 }
 
-int userns_prepare(const struct hutch_create *c, int root_fd, struct userns *u,
+int userns_prepare(const struct hutch_create *c, int root_fd, bool may_chown, struct userns *u,
 		   const char **what)
 {
 	*u = (struct userns){.fd = -1, .idmap_fd = -1, .lock_fd = -1, .probe_fd = -1};
@@ -209,6 +209,8 @@ int userns_prepare(const struct hutch_create *c, int root_fd, struct userns *u,
 		if (c->ownership == HUTCH_OWNERSHIP_MAP)
 			return -EOPNOTSUPP;
 	}
+	if (!may_chown)
+		return -EROFS;
 	return chown_tree(root_fd, owner_base, u->base, u->count,
 			  !(c->flags & HUTCH_CREATE_QUIET));
 }

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -33,7 +34,10 @@ static const struct msg_shape shapes[HUTCH_MSG_TYPE_MAX] = {
 	[HUTCH_MSG_CREDENTIAL] = {"CREDENTIAL", sizeof(struct hutch_credential), 1, 0},
 	[HUTCH_MSG_CGROUP] = {"CGROUP", sizeof(struct hutch_cgroup), 0, 0},
 	[HUTCH_MSG_PROCESS] = {"PROCESS", sizeof(struct hutch_process), 0, 0},
+	[HUTCH_MSG_OPEN_IMAGE] = {"OPEN_IMAGE", sizeof(struct hutch_open_image), 0, 1},
+	[HUTCH_MSG_ATTACH_IMAGE] = {"ATTACH_IMAGE", sizeof(struct hutch_attach_image), 0, 0},
 	[HUTCH_MSG_REPLY] = {"REPLY", sizeof(struct hutch_reply), 0, 0},
+	[HUTCH_MSG_PROGRESS] = {"PROGRESS", sizeof(struct hutch_progress), 0, 0},
 };
 
 static const struct msg_shape *shape(uint32_t type)
@@ -206,11 +210,35 @@ static int check_process(const struct hutch_process *p, const char **why)
 static int check_body(uint32_t type, const struct hutch_msg *m, const char **why)
 {
 	switch ((enum hutch_msg_type)type) {
-	case HUTCH_MSG_OPEN_ROOT:
-		if (hutch_check_string(m->u.open_root.path, HUTCH_PATH_MAX, 0) < 0)
+	case HUTCH_MSG_OPEN_ROOT: {
+		const struct hutch_open_root *r = &m->u.open_root;
+		bool tmpl = r->flags & HUTCH_ROOT_TEMPLATE;
+		if (hutch_check_string(r->path, HUTCH_PATH_MAX, 0) < 0 ||
+		    hutch_check_string(r->template_path, HUTCH_PATH_MAX, !tmpl) < 0)
 			FAIL("bad path string");
-		if (m->u.open_root.path[0] != '/')
+		if (r->path[0] != '/' || (tmpl ? r->template_path[0] != '/' : r->template_path[0]))
 			FAIL("root path not absolute");
+		if ((r->flags & ~HUTCH_ROOT_FLAGS_ALL) || r->reserved)
+			FAIL("unknown root flags");
+		return 0;
+	}
+	case HUTCH_MSG_OPEN_IMAGE:
+		if (hutch_check_string(m->u.open_image.path, HUTCH_PATH_MAX, 0) < 0 ||
+		    m->u.open_image.path[0] != '/')
+			FAIL("bad image path");
+		if ((m->u.open_image.flags & ~HUTCH_IMAGE_FLAGS_ALL) || m->u.open_image.reserved)
+			FAIL("unknown image flags");
+		return 0;
+	case HUTCH_MSG_ATTACH_IMAGE: {
+		const struct hutch_attach_image *a = &m->u.attach_image;
+		if (a->fstype < 1 || a->fstype >= HUTCH_FS_MAX || a->reserved)
+			FAIL("unknown file system type");
+		if (a->size == 0 || a->offset % HUTCH_IMAGE_SECTOR || a->size % HUTCH_IMAGE_SECTOR ||
+		    a->offset > UINT64_MAX - a->size)
+			FAIL("bad image range");
+		return 0;
+	}
+	case HUTCH_MSG_PROGRESS:
 		return 0;
 	case HUTCH_MSG_OPEN_FILE:
 		if (m->u.open_file.which < 1 || m->u.open_file.which >= HUTCH_FILE_MAX)

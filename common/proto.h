@@ -52,14 +52,61 @@ enum hutch_msg_type {
 	HUTCH_MSG_CREDENTIAL,
 	HUTCH_MSG_CGROUP,
 	HUTCH_MSG_PROCESS,
+	HUTCH_MSG_OPEN_IMAGE,
+	HUTCH_MSG_ATTACH_IMAGE,
 	/* broker -> worker */
 	HUTCH_MSG_REPLY,
+	HUTCH_MSG_PROGRESS,
 	HUTCH_MSG_TYPE_MAX
 };
 
-/* OPEN_ROOT: the container's root directory on the host. */
+/*
+ * OPEN_ROOT: the container's root directory on the host.
+ * EPHEMERAL: run on a snapshot removed at exit (btrfs snapshot of a
+ * subvolume, else an overlay with a tmpfs upper layer).
+ * TEMPLATE: if `path` is missing, populate it from `template_path` first
+ * (btrfs snapshot, else a copy); PROGRESS records may precede the REPLY.
+ */
+#define HUTCH_ROOT_EPHEMERAL (1u << 0)
+#define HUTCH_ROOT_TEMPLATE  (1u << 1)
+#define HUTCH_ROOT_FLAGS_ALL (HUTCH_ROOT_EPHEMERAL | HUTCH_ROOT_TEMPLATE)
 struct hutch_open_root {
 	char path[HUTCH_PATH_MAX];
+	char template_path[HUTCH_PATH_MAX]; /* empty unless HUTCH_ROOT_TEMPLATE */
+	uint32_t flags;
+	uint32_t reserved; /* must be 0 */
+};
+
+/*
+ * OPEN_IMAGE: a raw disk image file. The broker keeps its own fd and replies
+ * with a read-only fd for the worker, which parses the partition table and
+ * superblock (untrusted input, never parsed by the broker) and answers with
+ * ATTACH_IMAGE: the byte range to put on a loop device and its file system.
+ */
+#define HUTCH_IMAGE_READ_ONLY (1u << 0)
+#define HUTCH_IMAGE_FLAGS_ALL HUTCH_IMAGE_READ_ONLY
+struct hutch_open_image {
+	char path[HUTCH_PATH_MAX];
+	uint32_t flags;
+	uint32_t reserved; /* must be 0 */
+};
+
+enum hutch_image_fs {
+	HUTCH_FS_EXT4 = 1, /* ext2/3/4, mounted as ext4 */
+	HUTCH_FS_XFS,
+	HUTCH_FS_BTRFS,
+	HUTCH_FS_SQUASHFS,
+	HUTCH_FS_EROFS,
+	HUTCH_FS_VFAT,
+	HUTCH_FS_MAX
+};
+
+#define HUTCH_IMAGE_SECTOR 512u
+struct hutch_attach_image {
+	uint64_t offset; /* bytes, a multiple of HUTCH_IMAGE_SECTOR */
+	uint64_t size;   /* bytes, a multiple of HUTCH_IMAGE_SECTOR, > 0 */
+	uint32_t fstype; /* enum hutch_image_fs */
+	uint32_t reserved; /* must be 0 */
 };
 
 /*
@@ -340,6 +387,12 @@ struct hutch_reply {
 	char what[HUTCH_WHAT_MAX];
 };
 
+/* PROGRESS: long work under way (copying a template), before its REPLY. */
+struct hutch_progress {
+	uint64_t files;
+	uint64_t bytes;
+};
+
 /* The worker's exit status when the user asked to kill the container (^]^]^]). */
 #define HUTCH_WORKER_EXIT_KILL 3
 
@@ -362,6 +415,9 @@ struct hutch_msg {
 		struct hutch_cgroup cgroup;
 		struct hutch_process process;
 		struct hutch_reply reply;
+		struct hutch_open_image open_image;
+		struct hutch_attach_image attach_image;
+		struct hutch_progress progress;
 	} u;
 	int fds[HUTCH_MAX_FDS];
 	unsigned nfds;
