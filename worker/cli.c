@@ -29,6 +29,11 @@ void cli_help(void)
 	       "\n"
 	       "Image:\n"
 	       "  -D --directory=PATH       Root directory for the container\n"
+	       "     --template=PATH        Initialize root directory from template directory,\n"
+	       "                            if missing\n"
+	       "  -x --ephemeral            Run container with snapshot of root directory, and\n"
+	       "                            remove it after exit\n"
+	       "  -i --image=PATH           Root file system disk image for the container\n"
 	       "\n"
 	       "Execution:\n"
 	       "  -a --as-pid2              Maintain a stub init as PID 1, run COMMAND as PID 2\n"
@@ -315,7 +320,9 @@ int settings_finish(struct settings *s, bool stdin_tty, bool stdout_tty)
 		return -EINVAL;
 	if (!s->origin.userns)
 		s->userns = HUTCH_USERNS_PICK; /* DESIGN.md §4: user namespaces on */
-	if (!s->directory[0]) {
+	if (fsroot_finish(s) < 0)
+		return -EINVAL;
+	if (!s->directory[0] && !s->fsroot.image[0]) {
 		if (s->machine[0])
 			snprintf(s->directory, sizeof s->directory, "/var/lib/machines/%s", s->machine);
 		else if (!getcwd(s->directory, sizeof s->directory)) {
@@ -323,7 +330,7 @@ int settings_finish(struct settings *s, bool stdin_tty, bool stdout_tty)
 			return -errno;
 		}
 	}
-	if (s->directory[0] != '/') {
+	if (s->directory[0] && s->directory[0] != '/') {
 		char cwd[HUTCH_PATH_MAX], abs[HUTCH_PATH_MAX];
 		if (!getcwd(cwd, sizeof cwd) ||
 		    (size_t)snprintf(abs, sizeof abs, "%s/%s", cwd, s->directory) >= sizeof abs) {

@@ -3,6 +3,7 @@
 #ifndef HUTCH_WORKER_CLIENT_H
 #define HUTCH_WORKER_CLIENT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "../common/proto.h"
@@ -19,6 +20,7 @@ struct client {
 	 * are read, in order, before anything else is. */
 	const char *posted[CLIENT_MAX_POSTED]; /* the step, for error messages */
 	unsigned n_posted;
+	bool progress_shown; /* a PROGRESS line is on the terminal */
 };
 
 /* Send one request (with `send_fd` if >= 0), wait for its reply. Returns the

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../common/util.h"
@@ -21,12 +22,29 @@
 #include "console.h"
 #include "files.h"
 #include "drop.h"
+#include "image.h"
 #include "seccomp.h"
 #include "settings.h"
 #include "userdb.h"
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define MAX_DB_FILE (4u << 20)
+
+/* The root as the user named it: the image file or the directory. */
+static const char *root_of(const struct settings *s)
+{
+	return s->fsroot.image[0] ? s->fsroot.image : s->directory;
+}
+
+/* Long work in the broker (copying a template) reports as it goes. */
+static void show_progress(struct client *c, const struct hutch_progress *p)
+{
+	if (c->s->quiet || !isatty(STDERR_FILENO))
+		return;
+	fprintf(stderr, "\rhutch: copying %s: %llu files, %llu MiB", c->s->fsroot.template_dir,
+		(unsigned long long)p->files, (unsigned long long)(p->bytes >> 20));
+	c->progress_shown = true;
+}
 
 int call(struct client *c, uint32_t type, const void *body, int *fd)
 {
@@ -37,7 +55,14 @@ int call(struct client *c, uint32_t type, const void *body, int *fd)
 static int receive_reply(struct client *c, uint32_t type)
 {
 	const char *why = NULL;
-	int r = hutch_recv(c->sock, c->reply, &why);
+	int r;
+	while ((r = hutch_recv(c->sock, c->reply, &why)) > 0 &&
+	       c->reply->hdr.type == HUTCH_MSG_PROGRESS && type == HUTCH_MSG_OPEN_ROOT)
+		show_progress(c, &c->reply->u.progress);
+	if (c->progress_shown) {
+		fputc('\n', stderr);
+		c->progress_shown = false;
+	}
 	if (r == 0 && type == HUTCH_MSG_EXEC)
 		return 0; /* the socket closed on exec: the payload runs */
 	if (r <= 0 || c->reply->hdr.type != HUTCH_MSG_REPLY) {
@@ -128,6 +153,81 @@ int read_root_file(struct client *c, enum hutch_root_file which, char **buf, siz
 	return r;
 }
 
+/*
+ * -i: the broker opens the file; we find the root file system in it (the
+ * image is untrusted: parsed here, never in the broker) and ask for that
+ * byte range to be attached and mounted.
+ */
+static void open_image(struct client *c)
+{
+	const char *path = c->s->fsroot.image;
+	struct hutch_open_image oi = {0};
+	strcpy(oi.path, path);
+	int fd = -1;
+	int r = call(c, HUTCH_MSG_OPEN_IMAGE, &oi, &fd);
+	if (r < 0) {
+		errno = -r;
+		if (r == -EPERM)
+			log_error("starting a container needs root privileges; run hutch as root");
+		else if (r == -EMEDIUMTYPE || r == -EISDIR)
+			log_error("image %s is not a regular file", path);
+		else
+			log_error("cannot open image %s: %m", path);
+		exit(1);
+	}
+	struct stat st;
+	struct image_root root;
+	char err[256];
+	if (fstat(fd, &st) < 0 || image_find_root(fd, (uint64_t)st.st_size, &root, err, sizeof err) < 0) {
+		log_error("image %s: %s", path, err);
+		exit(1);
+	}
+	close(fd);
+	struct hutch_attach_image a = {.offset = root.offset, .size = root.size, .fstype = root.fstype};
+	r = call(c, HUTCH_MSG_ATTACH_IMAGE, &a, NULL);
+	if (r < 0) {
+		errno = -r;
+		log_error("cannot mount image %s (%s, partition %u): %m", path,
+			  c->reply->u.reply.what, root.partition);
+		exit(1);
+	}
+}
+
+static void open_root(struct client *c)
+{
+	const struct settings *s = c->s;
+	if (s->fsroot.image[0]) {
+		open_image(c);
+		return;
+	}
+	struct hutch_open_root root = {0};
+	strcpy(root.path, s->directory);
+	if (s->fsroot.ephemeral)
+		root.flags |= HUTCH_ROOT_EPHEMERAL;
+	if (s->fsroot.template_dir[0]) {
+		root.flags |= HUTCH_ROOT_TEMPLATE;
+		strcpy(root.template_path, s->fsroot.template_dir);
+	}
+	int r = call(c, HUTCH_MSG_OPEN_ROOT, &root, NULL);
+	if (r == 0)
+		return;
+	errno = -r;
+	if (r == -EPERM)
+		log_error("starting a container needs root privileges; run hutch as root");
+	else if (r == -EBUSY)
+		log_error("refusing to use the host's root directory %s as container root%s",
+			  s->fsroot.template_dir[0] ? s->fsroot.template_dir : s->directory,
+			  s->fsroot.template_dir[0] ? " template" : "");
+	else if (s->fsroot.template_dir[0])
+		log_error("cannot populate %s from template %s: %m", s->directory,
+			  s->fsroot.template_dir);
+	else if (s->fsroot.ephemeral)
+		log_error("cannot make an ephemeral snapshot of %s: %m", s->directory);
+	else
+		log_error("cannot open root directory %s: %m", s->directory);
+	exit(1);
+}
+
 static void check_os_tree(struct client *c)
 {
 	char *buf = NULL;
@@ -136,7 +236,7 @@ static void check_os_tree(struct client *c)
 	    read_root_file(c, HUTCH_FILE_OS_RELEASE_USR, &buf, &len) < 0) {
 		log_error("Directory %s doesn't look like an OS root directory (os-release file is "
 			  "missing). Refusing.",
-			  c->s->directory);
+			  root_of(c->s));
 		exit(1);
 	}
 	free(buf);
@@ -228,13 +328,21 @@ static void create(struct client *c)
 	if (r == -EDOM) {
 		log_error("--private-users=yes needs the owner of %s to start a 65536-id range "
 			  "(a multiple of 65536); use --private-users=pick",
-			  c->s->directory);
+			  root_of(c->s));
 		exit(1);
 	}
 	if (r == -EOPNOTSUPP && !strcmp(what, "file ownership")) {
 		log_error("the file system of %s cannot do idmapped mounts; use "
 			  "--private-users-ownership=chown or auto",
-			  c->s->directory);
+			  root_of(c->s));
+		exit(1);
+	}
+	if (r == -EROFS && !strcmp(what, "file ownership")) {
+		log_error("%s needs its file ownership shifted for the user namespace, which would "
+			  "change a %s; use --private-users=no, or a root whose owner starts a "
+			  "65536-id range",
+			  root_of(c->s), c->s->fsroot.ephemeral ? "root used with --ephemeral"
+								 : "read-only image");
 		exit(1);
 	}
 	/* A --property= the host's cgroups cannot express ("IOWeight"). */
@@ -454,26 +562,13 @@ int worker_main(int sock, int argc, char **argv)
 	struct client c = {.sock = sock, .oom_fd = -1, .reply = calloc(1, sizeof(struct hutch_msg)), .s = &s};
 	if (!c.reply)
 		return 1;
-	struct hutch_open_root root = {0};
-	snprintf(root.path, sizeof root.path, "%s", s.directory);
-	r = call(&c, HUTCH_MSG_OPEN_ROOT, &root, NULL);
-	if (r < 0) {
-		errno = -r;
-		if (r == -EPERM)
-			log_error("starting a container needs root privileges; run hutch as root");
-		else if (r == -EBUSY)
-			log_error("refusing to use the host's root directory %s as container root",
-				  s.directory);
-		else
-			log_error("cannot open root directory %s: %m", s.directory);
-		return 1;
-	}
+	open_root(&c);
 	check_os_tree(&c);
 	struct identity id;
 	resolve_user(&c, &id);
 	files_prepare(&c, false); /* (--read-only is not there yet: the image is writable) */
 
-	log_info("Spawning container %s on %s.", s.machine, s.directory);
+	log_info("Spawning container %s on %s.", s.machine, root_of(&s));
 	if (s.console == CONSOLE_INTERACTIVE)
 		log_info("Press ^] three times within 1s to kill container.");
 	create(&c);

@@ -324,6 +324,9 @@ const struct option_def option_table[] = {
 	{"quiet", 'q', NO, NULL, NULL, 0, O(quiet), opt_quiet},
 	/* Image */
 	{"directory", 'D', REQ, NULL, NULL, 0, O(directory), opt_directory},
+	{"template", 0, REQ, NULL, NULL, 0, O(fsroot.template_dir), opt_template},
+	{"ephemeral", 'x', NO, "Exec", "Ephemeral", PRIV, O(fsroot.ephemeral), opt_ephemeral},
+	{"image", 'i', REQ, NULL, NULL, 0, O(fsroot.image), opt_image},
 	/* Execution */
 	{"boot", 'b', NO, "Exec", "Boot", 0, O(start_mode), opt_boot},
 	{"as-pid2", 'a', NO, "Exec", "ProcessTwo", 0, O(start_mode), opt_as_pid2},

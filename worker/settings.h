@@ -13,6 +13,7 @@
 #include "../common/proto.h"
 #include "files.h"
 #include "resources.h"
+#include "fsroot.h"
 
 enum origin {
 	ORIGIN_DEFAULT = 0,
@@ -63,6 +64,7 @@ struct settings {
 	const char *syscall_filter[SETTINGS_MAX_SYSCALL_FILTER];
 	unsigned n_syscall_filter;
 	struct files_settings files; /* worker/files.c */
+	struct fsroot_settings fsroot; /* -x, --template, -i (worker/fsroot.c) */
 
 	struct resources res; /* cgroup limits, devices, rlimits (worker/resources.c) */
 
@@ -72,6 +74,7 @@ struct settings {
 			start_mode, console, quiet, env, capabilities, no_new_privs, userns,
 			ownership, private_network;
 		uint8_t syscall_filter;
+		struct fsroot_origin fsroot;
 	} origin;
 };
 
