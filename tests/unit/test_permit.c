@@ -232,7 +232,7 @@ Test(permit, check_is_pure)
 Test(permit, nothing_before_open_root)
 {
 	for (uint32_t t = 0; t <= HUTCH_MSG_TYPE_MAX; t++)
-		if (t != HUTCH_MSG_OPEN_ROOT)
+		if (t != HUTCH_MSG_OPEN_ROOT && t != HUTCH_MSG_OPEN_IMAGE)
 			refused(t, 0);
 	for (uint32_t w = 1; w < HUTCH_FILE_MAX; w++)
 		refused(HUTCH_MSG_OPEN_FILE, w);
@@ -534,4 +534,48 @@ Test(permit, process_in_setup)
 	to_setup();
 	step(HUTCH_MSG_PROCESS, 0);
 	refused(HUTCH_MSG_PROCESS, 0);
+}
+
+/* ---- -i/--image: OPEN_IMAGE, then ATTACH_IMAGE, instead of OPEN_ROOT ---- */
+
+Test(permit, image_happy_path)
+{
+	step(HUTCH_MSG_OPEN_IMAGE, 0);
+	refused(HUTCH_MSG_OPEN_FILE, 0); /* nothing mounted yet */
+	refused(HUTCH_MSG_CREATE, 0);
+	step(HUTCH_MSG_ATTACH_IMAGE, 0);
+	step(HUTCH_MSG_OPEN_FILE, 0);
+	step(HUTCH_MSG_CGROUP, 0);
+	step(HUTCH_MSG_CREATE, 0);
+	cr_assert_eq(st.phase, PHASE_SETUP);
+}
+
+Test(permit, image_and_root_exclusive)
+{
+	step(HUTCH_MSG_OPEN_IMAGE, 0);
+	refused(HUTCH_MSG_OPEN_ROOT, 0);
+	refused(HUTCH_MSG_OPEN_IMAGE, 0);
+	permit_init(&st);
+	step(HUTCH_MSG_OPEN_ROOT, 0);
+	refused(HUTCH_MSG_OPEN_IMAGE, 0);
+	refused(HUTCH_MSG_ATTACH_IMAGE, 0);
+}
+
+Test(permit, attach_once_and_only_before_create)
+{
+	refused(HUTCH_MSG_ATTACH_IMAGE, 0);
+	step(HUTCH_MSG_OPEN_IMAGE, 0);
+	step(HUTCH_MSG_ATTACH_IMAGE, 0);
+	refused(HUTCH_MSG_ATTACH_IMAGE, 0);
+	step(HUTCH_MSG_CGROUP, 0);
+	step(HUTCH_MSG_CREATE, 0);
+	refused(HUTCH_MSG_ATTACH_IMAGE, 0);
+	refused(HUTCH_MSG_OPEN_IMAGE, 0);
+}
+
+Test(permit, progress_is_never_a_request)
+{
+	refused(HUTCH_MSG_PROGRESS, 0);
+	to_setup();
+	refused(HUTCH_MSG_PROGRESS, 0);
 }

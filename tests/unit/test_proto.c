@@ -563,7 +563,7 @@ static void send_refused(size_t len, unsigned nfds)
 Test(proto, recv_valid_roundtrip)
 {
 	pair();
-	struct hutch_open_root r = {"/var/lib/machines/x"};
+	struct hutch_open_root r = {.path = "/var/lib/machines/x"};
 	cr_assert_eq(hutch_send(sv[1], HUTCH_MSG_OPEN_ROOT, &r, NULL, 0), 0);
 	cr_assert_eq(hutch_recv(sv[0], msg, &why), 1);
 	cr_assert(msg->hdr.type == HUTCH_MSG_OPEN_ROOT && msg->hdr.len == HDR_LEN + sizeof r);
@@ -783,4 +783,86 @@ Test(proto, credential_id)
 	}
 	memset(&c, 'a', sizeof c); /* unterminated */
 	REFUSED(dec(mk(HUTCH_MSG_CREDENTIAL, &c, sizeof c), 1));
+}
+
+/* ---- fsroot: OPEN_ROOT flags, OPEN_IMAGE, ATTACH_IMAGE, PROGRESS --------- */
+
+static size_t mk_root_tmpl(const char *path, const char *tmpl, uint32_t flags)
+{
+	struct hutch_open_root r;
+	memset(&r, 0, sizeof r);
+	strcpy(r.path, path);
+	strcpy(r.template_path, tmpl);
+	r.flags = flags;
+	return mk(HUTCH_MSG_OPEN_ROOT, &r, sizeof r);
+}
+
+#define ROOT_BODY ((struct hutch_open_root *)body())
+
+Test(proto, open_root_flags)
+{
+	ACCEPTED(dec(mk_root_tmpl("/srv/a", "", HUTCH_ROOT_EPHEMERAL), 0));
+	ACCEPTED(dec(mk_root_tmpl("/srv/a", "/srv/t", HUTCH_ROOT_TEMPLATE), 0));
+	cr_assert_str_eq(msg->u.open_root.template_path, "/srv/t");
+	REFUSED(dec(mk_root_tmpl("/srv/a", "", 1u << 7), 0));
+	REFUSED(dec(mk_root_tmpl("/srv/a", "", HUTCH_ROOT_TEMPLATE), 0));  /* flag, no path */
+	REFUSED(dec(mk_root_tmpl("/srv/a", "/srv/t", 0), 0));              /* path, no flag */
+	REFUSED(dec(mk_root_tmpl("/srv/a", "srv/t", HUTCH_ROOT_TEMPLATE), 0));
+	REC_REFUSED(mk_root_tmpl("/srv/a", "", 0), ROOT_BODY->reserved = 1);
+	REC_REFUSED(mk_root_tmpl("/srv/a", "/t", HUTCH_ROOT_TEMPLATE),
+		    ROOT_BODY->template_path[100] = 'x'); /* bytes after the NUL */
+	REC_REFUSED(mk_root_tmpl("/srv/a", "/t", HUTCH_ROOT_TEMPLATE),
+		    memset(ROOT_BODY->template_path, 'a', HUTCH_PATH_MAX)); /* unterminated */
+}
+
+static size_t mk_image(const char *path, uint32_t flags)
+{
+	struct hutch_open_image o;
+	memset(&o, 0, sizeof o);
+	strcpy(o.path, path);
+	o.flags = flags;
+	return mk(HUTCH_MSG_OPEN_IMAGE, &o, sizeof o);
+}
+
+Test(proto, open_image)
+{
+	ACCEPTED(dec(mk_image("/srv/x.raw", HUTCH_IMAGE_READ_ONLY), 0));
+	cr_assert_str_eq(msg->u.open_image.path, "/srv/x.raw");
+	cr_assert_eq(hutch_reply_fds(HUTCH_MSG_OPEN_IMAGE), 1);
+	REFUSED(dec(mk_image("x.raw", 0), 0));
+	REFUSED(dec(mk_image("", 0), 0));
+	REFUSED(dec(mk_image("/x", 1u << 5), 0));
+	REC_REFUSED(mk_image("/x", 0), ((struct hutch_open_image *)body())->reserved = 2);
+	REFUSED(dec(mk_image("/x", 0), 1)); /* carries no fd */
+}
+
+static size_t mk_attach(uint64_t off, uint64_t size, uint32_t fs)
+{
+	struct hutch_attach_image a = {.offset = off, .size = size, .fstype = fs};
+	return mk(HUTCH_MSG_ATTACH_IMAGE, &a, sizeof a);
+}
+
+Test(proto, attach_image)
+{
+	ACCEPTED(dec(mk_attach(1048576, 64 << 20, HUTCH_FS_EXT4), 0));
+	cr_assert_eq(msg->u.attach_image.size, 64 << 20);
+	ACCEPTED(dec(mk_attach(0, 512, HUTCH_FS_VFAT), 0));
+	REFUSED(dec(mk_attach(0, 512, 0), 0));
+	REFUSED(dec(mk_attach(0, 512, HUTCH_FS_MAX), 0));
+	REFUSED(dec(mk_attach(0, 0, HUTCH_FS_EXT4), 0));        /* empty */
+	REFUSED(dec(mk_attach(100, 512, HUTCH_FS_EXT4), 0));    /* unaligned offset */
+	REFUSED(dec(mk_attach(0, 1000, HUTCH_FS_EXT4), 0));     /* unaligned size */
+	REFUSED(dec(mk_attach(UINT64_MAX - 511, 1024, HUTCH_FS_EXT4), 0)); /* wraps */
+	REC_REFUSED(mk_attach(0, 512, HUTCH_FS_EXT4),
+		    ((struct hutch_attach_image *)body())->reserved = 1);
+	REC_REFUSED(mk_attach(0, 512, HUTCH_FS_EXT4), hdr()->len -= 1); /* length */
+}
+
+Test(proto, progress)
+{
+	struct hutch_progress p = {.files = 10, .bytes = 1 << 20};
+	ACCEPTED(dec(mk(HUTCH_MSG_PROGRESS, &p, sizeof p), 0));
+	cr_assert_eq(msg->u.progress.files, 10);
+	REFUSED(dec(mk(HUTCH_MSG_PROGRESS, &p, sizeof p - 1), 0));
+	REFUSED(dec(mk(HUTCH_MSG_PROGRESS, &p, sizeof p), 1));
 }
