@@ -83,6 +83,7 @@ bool btrfs_is_subvolume(int fd);
 int btrfs_snapshot(int src_fd, int parent, const char *name);
 int btrfs_destroy(int parent, const char *name);
 int open_parent(const char *path, int *parent, char name[256], char dir[HUTCH_PATH_MAX]);
+void sweep_stale(int parent, const char *prefix, int (*drop)(int parent, const char *name));
 /* -EOPNOTSUPP: not a btrfs subvolume, use an overlay. */
 int ephemeral_snapshot(int root_fd, const char *path, struct ephemeral *e, const char **what);
 /* Let the reaper delete the snapshot, and wait for it. */

@@ -23,7 +23,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <linux/magic.h>
 #include <sys/ioctl.h>
+#include <sys/vfs.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -278,7 +282,8 @@ static _Noreturn void copy_child(int src, int dst, int sock)
 {
 	struct stat st = {0};
 	struct copy c = {.dst_root = dst, .sock = sock};
-	int r = drop_to_copy_caps();
+	/* hutch killed: stop; the next start sweeps the unlocked remains. */
+	int r = prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 ? -errno : drop_to_copy_caps();
 	if (r == 0 && fstat(src, &st) < 0)
 		r = -errno;
 	c.dev = st.st_dev;
@@ -314,23 +319,31 @@ static int remove_tree(int dfd, const char *name, int depth)
 	return unlinkat(dfd, name, AT_REMOVEDIR) < 0 ? -errno : 0;
 }
 
-static int copy_tree(int src, int parent, const char *name, int sock)
+/* Open and lock what we made under the temporary name, until it is renamed:
+ * an unlocked one is a killed start's, swept by the next. */
+static int lock_tmp(int parent, const char *name, int *lock)
 {
-	_cleanup_close_ int dst = -1;
+	*lock = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return *lock < 0 || flock(*lock, LOCK_EX) < 0 ? -errno : 0;
+}
+
+static int copy_tree(int src, int parent, const char *name, int sock, int *dst)
+{
 	/* On btrfs the new root is a subvolume, so it can be snapshotted later. */
 	struct btrfs_ioctl_vol_args args = {0};
+	struct statfs sfs;
 	strcpy(args.name, name);
-	if (!btrfs_is_subvolume(parent) || ioctl(parent, BTRFS_IOC_SUBVOL_CREATE, &args) < 0)
+	if (fstatfs(parent, &sfs) < 0 || sfs.f_type != BTRFS_SUPER_MAGIC ||
+	    ioctl(parent, BTRFS_IOC_SUBVOL_CREATE, &args) < 0)
 		if (mkdirat(parent, name, 0700) < 0)
 			return -errno;
-	dst = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dst < 0 || fchmod(dst, 0700) < 0)
+	if (lock_tmp(parent, name, dst) < 0 || fchmod(*dst, 0700) < 0)
 		return -errno;
 	pid_t pid = fork();
 	if (pid < 0)
 		return -errno;
 	if (pid == 0)
-		copy_child(src, dst, sock);
+		copy_child(src, *dst, sock);
 	int ws;
 	while (waitpid(pid, &ws, 0) < 0)
 		if (errno != EINTR)
@@ -351,7 +364,7 @@ static int discard(int parent, const char *name)
 int template_populate(const char *path, const char *template_path, int sock)
 {
 	char base[256], tmp[300], dir[HUTCH_PATH_MAX];
-	_cleanup_close_ int parent = -1;
+	_cleanup_close_ int parent = -1, lock = -1;
 	int r = open_parent(path, &parent, base, dir);
 	if (r < 0)
 		return r;
@@ -361,18 +374,21 @@ int template_populate(const char *path, const char *template_path, int sock)
 		return -errno;
 	if (st.st_dev == host_root.st_dev && st.st_ino == host_root.st_ino)
 		return -EBUSY; /* a copy of the whole host: no */
+	snprintf(tmp, sizeof tmp, ".#%s.hutch-template-", base);
+	sweep_stale(parent, tmp, discard);
 	uint64_t rnd;
 	if (getrandom(&rnd, sizeof rnd, 0) != sizeof rnd)
 		return -EIO;
 	if ((size_t)snprintf(tmp, sizeof tmp, ".#%s.hutch-template-%016llx", base,
 			     (unsigned long long)rnd) > 255)
 		return -ENAMETOOLONG;
-	if (!btrfs_is_subvolume(src) || btrfs_snapshot(src, parent, tmp) < 0) {
-		r = copy_tree(src, parent, tmp, sock);
-		if (r < 0) {
-			discard(parent, tmp);
-			return r;
-		}
+	if (btrfs_is_subvolume(src) && btrfs_snapshot(src, parent, tmp) == 0)
+		r = lock_tmp(parent, tmp, &lock);
+	else
+		r = copy_tree(src, parent, tmp, sock, &lock);
+	if (r < 0) {
+		discard(parent, tmp);
+		return r;
 	}
 	if (renameat2(parent, tmp, parent, base, RENAME_NOREPLACE) < 0) {
 		r = errno == EEXIST ? 0 : -errno; /* another start made it first: use theirs */

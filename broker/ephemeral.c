@@ -84,11 +84,10 @@ int open_parent(const char *path, int *parent, char name[256], char dir[HUTCH_PA
 	return *parent < 0 ? -errno : 0;
 }
 
-/* Snapshots of `base` that no reaper holds: left by a killed hutch. */
-static void remove_stale(int parent, const char *base)
+/* Entries of `parent` starting with `prefix` whose lock nobody holds: left
+ * by a hutch that was killed (its reaper or copy child too). */
+void sweep_stale(int parent, const char *prefix, int (*drop)(int parent, const char *name))
 {
-	char prefix[300];
-	snprintf(prefix, sizeof prefix, ".#%s" SNAP_TAG, base);
 	int fd = fcntl(parent, F_DUPFD_CLOEXEC, 3);
 	DIR *d = fd < 0 ? NULL : fdopendir(fd);
 	if (!d) {
@@ -100,8 +99,8 @@ static void remove_stale(int parent, const char *base)
 			continue;
 		_cleanup_close_ int s = openat(parent, de->d_name,
 					       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (s >= 0 && btrfs_is_subvolume(s) && flock(s, LOCK_EX | LOCK_NB) == 0)
-			(void)btrfs_destroy(parent, de->d_name);
+		if (s >= 0 && flock(s, LOCK_EX | LOCK_NB) == 0)
+			(void)drop(parent, de->d_name);
 	}
 	closedir(d);
 }
@@ -148,7 +147,8 @@ int ephemeral_snapshot(int root_fd, const char *path, struct ephemeral *e, const
 		return -errno;
 	if (a.st_dev != b.st_dev || a.st_ino != b.st_ino)
 		return -ESTALE;
-	remove_stale(parent, base);
+	snprintf(name, sizeof name, ".#%s" SNAP_TAG, base);
+	sweep_stale(parent, name, btrfs_destroy);
 	uint64_t rnd;
 	if (getrandom(&rnd, sizeof rnd, 0) != sizeof rnd)
 		return -EIO;

@@ -403,6 +403,38 @@ Test(fsroot, template_failed_copy_leaves_nothing, .timeout = 120)
 	cleanup(dir);
 }
 
+/* hutch killed while copying: the copy stops (PDEATHSIG), its unlocked
+ * temporary is swept by the next start for the same root. */
+Test(fsroot, template_killed_copy_swept_next_time, .timeout = 180)
+{
+	need_rootfs();
+	require_debian_or_skip(); /* big enough to kill the copy half way */
+	char *dir = scratch();
+	char *target = fmt("%s/root", dir);
+	struct hutch_proc p;
+	cr_assert_eq(hutch_start(&p, NULL,
+				 ARGV("-q", "-P", "-D", target, fmt("--template=%s", debian_tree()), "-M",
+				      machine_name("fsrtk"), "/bin/true")),
+		     0);
+	bool seen = EVENTUALLY(entries_with(dir, ".hutch-template-") == 1);
+	kill(p.pid, SIGKILL);
+	struct run_result r;
+	hutch_finish(&p, &r, 30);
+	cr_assert(seen, "no copy in progress seen: %s", r.err);
+	if (exists(target))
+		cr_skip_test("the copy finished before SIGKILL arrived");
+	cr_assert_eq(entries_with(dir, ".hutch-template-"), 1, "nothing left to sweep: not a test");
+	run_result_free(&r);
+
+	run_hutch(&r, 120, NULL,
+		  ARGV("-q", "-P", "-D", target, fmt("--template=%s", test_rootfs()), "-M",
+		       machine_name("fsr"), "/bin/cat", "/etc/os-release"));
+	ASSERT_STATUS(r, 0);
+	cr_expect_eq(entries_with(dir, ".hutch-template-"), 0, "the killed copy was not swept");
+	run_result_free(&r);
+	cleanup(dir);
+}
+
 /* ---- -i/--image ------------------------------------------------------------ */
 
 static bool have_image_tools(void)
