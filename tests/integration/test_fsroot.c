@@ -442,7 +442,7 @@ static bool have_image_tools(void)
 	return have_tool("mkfs.ext4") && have_tool("sfdisk");
 }
 
-/* kind: "plain", "gpt" or "mbr"; an ext4 file system holding the rootfs. */
+/* kind: "plain", "gpt", "dps" or "mbr"; an ext4 file system holding the rootfs. */
 static char *make_image(const char *dir, const char *kind)
 {
 	if (!have_image_tools())
@@ -453,14 +453,19 @@ static char *make_image(const char *dir, const char *kind)
 	if (!strcmp(kind, "plain"))
 		cr_assert_eq(sh("mv %s/fs.ext4 %s", dir, img), 0);
 	else {
+		/* "dps": an ESP first, the root by its Discoverable Partitions type. */
 		const char *table =
 			!strcmp(kind, "gpt")
 				? "label: gpt\\nstart=2048, size=131072, "
 				  "type=0FC63DAF-8483-4772-8E79-3D69D8477DE4\\n"
+			: !strcmp(kind, "dps")
+				? "label: gpt\\nstart=2048, size=2048, "
+				  "type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B\\nstart=4096, size=131072, "
+				  "type=4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709\\n"
 				: "label: dos\\nstart=2048, size=131072, type=83, bootable\\n";
-		cr_assert_eq(sh("truncate -s 70M %s && printf '%s' | sfdisk -q %s && "
-				"dd if=%s/fs.ext4 of=%s bs=512 seek=2048 conv=notrunc status=none",
-				img, table, img, dir, img),
+		cr_assert_eq(sh("truncate -s 72M %s && printf '%s' | sfdisk -q %s && "
+				"dd if=%s/fs.ext4 of=%s bs=512 seek=%d conv=notrunc status=none",
+				img, table, img, dir, img, !strcmp(kind, "dps") ? 4096 : 2048),
 			     0, "cannot partition the image");
 	}
 	return img;
@@ -473,14 +478,14 @@ static void run_image(struct run_result *r, const char *img, const char *script)
 		       script));
 }
 
-Test(fsroot, image_plain_gpt_mbr, .timeout = 300)
+Test(fsroot, image_plain_gpt_dps_mbr, .timeout = 300)
 {
 	need_rootfs();
 	char *dir = scratch();
 	struct host_snapshot snap;
 	host_snapshot_take(&snap);
-	const char *kinds[] = {"plain", "gpt", "mbr"};
-	for (size_t i = 0; i < 3; i++) {
+	const char *kinds[] = {"plain", "gpt", "dps", "mbr"};
+	for (size_t i = 0; i < 4; i++) {
 		char *img = make_image(dir, kinds[i]);
 		struct run_result r;
 		run_image(&r, img,
