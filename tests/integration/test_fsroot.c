@@ -435,6 +435,25 @@ Test(fsroot, template_killed_copy_swept_next_time, .timeout = 180)
 	cleanup(dir);
 }
 
+/* On a terminal the copy shows its progress (the worker prints what the
+ * broker's copy child reports). */
+Test(fsroot, template_progress_on_a_tty, .timeout = 180)
+{
+	need_rootfs();
+	require_debian_or_skip(); /* a copy long enough to report */
+	char *dir = scratch();
+	struct pty_session ps;
+	int e = pty_spawn(&ps, ARGV("-D", fmt("%s/root", dir), fmt("--template=%s", debian_tree()),
+				    "-M", machine_name("fsrtty"), "/bin/true"));
+	cr_assert_eq(e, 0, "pty_spawn: %s", strerror(-e));
+	bool shown = pty_expect(&ps, "files,", 60);
+	cr_expect(shown, "no progress on the terminal:\n%s", ps.buf);
+	cr_expect(strstr(ps.buf, "hutch: copying ") != NULL, "%s", ps.buf);
+	kill(ps.pid, SIGKILL);
+	pty_close(&ps);
+	cleanup(dir);
+}
+
 /* ---- -i/--image ------------------------------------------------------------ */
 
 static bool have_image_tools(void)
