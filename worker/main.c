@@ -187,8 +187,10 @@ static void open_image(struct client *c)
 	r = call(c, HUTCH_MSG_ATTACH_IMAGE, &a, NULL);
 	if (r < 0) {
 		errno = -r;
-		log_error("cannot mount image %s (%s, partition %u): %m", path,
-			  c->reply->u.reply.what, root.partition);
+		char part[32] = "the whole file";
+		if (root.partition)
+			snprintf(part, sizeof part, "partition %u", root.partition);
+		log_error("cannot mount image %s (%s in %s): %m", path, c->reply->u.reply.what, part);
 		exit(1);
 	}
 }

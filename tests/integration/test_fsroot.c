@@ -590,6 +590,12 @@ Test(fsroot, image_hostile_files, .timeout = 120)
 		 "h[80:84]=struct.pack('<I',0x7fffffff);h[16:20]=b'\\0'*4;"
 		 "h[16:20]=struct.pack('<I',zlib.crc32(bytes(h)));f.seek(512);f.write(h)\" $D/huge.raw",
 		 "partition entries"},
+		/* ext4's magic and nothing else: attached, then the kernel refuses to
+		 * mount it (an error after the loop device exists) */
+		{"fakeext4.raw",
+		 "truncate -s 8M $D/fakeext4.raw && printf '\\123\\357' | "
+		 "dd of=$D/fakeext4.raw bs=1 seek=1080 conv=notrunc status=none",
+		 "cannot mount image"},
 		/* a partition beyond the end of the file */
 		{"range.raw",
 		 "truncate -s 8M $D/range.raw && printf 'label: gpt\\nstart=2048, size=4096\\n' | "
