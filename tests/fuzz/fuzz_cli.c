@@ -49,7 +49,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 static void check_settings(const struct settings *s)
 {
-	CHECK(s->directory[0] == '/');
+	/* The root: an absolute directory, or (-i) an absolute image and no directory. */
+	if (s->fsroot.image[0])
+		CHECK(s->fsroot.image[0] == '/' && !s->directory[0]);
+	else
+		CHECK(s->directory[0] == '/');
+	CHECK(!s->fsroot.template_dir[0] || s->fsroot.template_dir[0] == '/');
 	/* Given or derived from -D, the names must be ones the broker takes. */
 	CHECK(name_is_valid(s->machine));
 	CHECK(name_is_valid(s->hostname));
