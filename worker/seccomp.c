@@ -354,6 +354,22 @@ static int chain_to_next(struct sock_filter *prog, size_t end)
 	return 0;
 }
 
+int syscall_filter_args_part(struct hutch_seccomp *out)
+{
+	memset(out, 0, sizeof *out);
+	scmp_filter_ctx args = NULL;
+	size_t n = 0;
+	int r = argument_context(&args);
+	if (r == 0)
+		r = export_program(args, (struct sock_filter *)out->insns, HUTCH_BPF_MAX_INSNS, &n);
+	if (r == 0)
+		r = chain_to_next((struct sock_filter *)out->insns, n);
+	if (args)
+		seccomp_release(args);
+	out->ninsns = (uint32_t)n;
+	return r;
+}
+
 int syscall_filter_export(void *ctx, struct hutch_seccomp *out)
 {
 	size_t n = 0;

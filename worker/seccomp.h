@@ -31,6 +31,17 @@ int syscall_filter_check(const char *value);
 int syscall_filter_compile(const char *const *options, size_t n, uint64_t caps,
 			   struct hutch_seccomp *out);
 
+/* Build time: part 1 of the filter (seccomp.c), its "allow" returns turned
+ * into jumps to its end, where part 2 is to follow. */
+int syscall_filter_args_part(struct hutch_seccomp *out);
+/*
+ * Build time: the whole filter for `caps` and no options, with part 2 (the
+ * allowlist) emitted as a binary search over the allowed number ranges of
+ * each ABI (seccomp_caps.c): ~5x fewer instructions than libseccomp's tree,
+ * and the kernel's load time (checks, JIT) grows with the length.
+ */
+int syscall_filter_compact(uint64_t caps, struct hutch_seccomp *out);
+
 /* Export a libseccomp context (a scmp_filter_ctx) as BPF into `out`. */
 int syscall_filter_export(void *ctx, struct hutch_seccomp *out);
 

@@ -47,6 +47,32 @@ static bool has(const int *set, size_t n, int v)
 	return false;
 }
 
+/*
+ * i386 multiplexes the socket and SysV IPC calls through socketcall(2) and
+ * ipc(2); libseccomp names them by pseudo numbers there and, for a rule on
+ * one, also allows its direct syscall (asm/unistd_32.h), which these are.
+ */
+static const struct {
+	const char *name;
+	int nr;
+} i386_direct[] = {
+	{"recvmmsg", 337}, {"sendmmsg", 345}, {"socket", 359}, {"socketpair", 360},
+	{"bind", 361}, {"connect", 362}, {"listen", 363}, {"accept4", 364},
+	{"getsockopt", 365}, {"setsockopt", 366}, {"getsockname", 367}, {"getpeername", 368},
+	{"sendto", 369}, {"sendmsg", 370}, {"recvfrom", 371}, {"recvmsg", 372},
+	{"shutdown", 373}, {"semget", 393}, {"semctl", 394}, {"shmget", 395},
+	{"shmctl", 396}, {"shmat", 397}, {"shmdt", 398}, {"msgget", 399}, {"msgsnd", 400},
+	{"msgrcv", 401}, {"msgctl", 402},
+};
+
+static int i386_number(const char *name, int nr)
+{
+	for (size_t i = 0; nr < 0 && i < ARRAY_SIZE(i386_direct); i++)
+		if (strcmp(i386_direct[i].name, name) == 0)
+			return i386_direct[i].nr;
+	return nr;
+}
+
 /* The numbers of `native[0..n)` on one ABI (libseccomp maps rules by name,
  * and so do we); calls the ABI lacks are left out. */
 static int to_abi(uint32_t scmp, const int *native, size_t n, int *out, size_t *nout)
@@ -57,6 +83,8 @@ static int to_abi(uint32_t scmp, const int *native, size_t n, int *out, size_t *
 		if (!name)
 			return -EINVAL;
 		int nr = seccomp_syscall_resolve_name_arch(scmp, name);
+		if (scmp == SCMP_ARCH_X86)
+			nr = i386_number(name, nr);
 		free(name);
 		if (nr >= 0 && !has(out, *nout, nr))
 			out[(*nout)++] = nr;
@@ -128,7 +156,7 @@ int syscall_filter_cap_rules(struct seccomp_cap_rule *rules, size_t max, size_t 
 	return r;
 }
 
-/* ---- run time -------------------------------------------------------- */
+/* ---- BPF emission ---------------------------------------------------- */
 
 struct emitter {
 	struct sock_filter *insn;
@@ -160,6 +188,147 @@ static void emit_to_end(struct emitter *e)
 #define LEAF 4
 static const struct sock_filter deny =
 	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA));
+
+/* ---- build time: the compact program --------------------------------- */
+
+/*
+ * The allowlist as a search over range boundaries: with B[] the sorted
+ * starts and ends+1 of the allowed ranges, a number is allowed iff an odd
+ * count of boundaries is <= it. A balanced tree of "jge B[i]" whose leaves
+ * are the two returns at its end: one instruction per boundary (libseccomp
+ * spends ~2 per allowed call). jt/jf are 8 bits, so a tree must stay under
+ * 256 instructions; ours are ~140 (x86-64 with x32) and ~90 (i386).
+ */
+#define LEAF_ALLOW (-1)
+#define LEAF_DENY (-2)
+#define BOUNDS_MAX 250
+
+struct node {
+	uint32_t k;
+	int left, right; /* node index, or LEAF_* */
+};
+
+/* Intervals a..b of the number line (interval i: [B[i-1], B[i])). */
+static int build_tree(const uint32_t *b, size_t lo, size_t hi, struct node *nodes, size_t *nn)
+{
+	if (lo == hi)
+		return lo % 2 ? LEAF_ALLOW : LEAF_DENY;
+	size_t mid = (lo + hi + 1) / 2, me = (*nn)++;
+	nodes[me].k = b[mid - 1];
+	nodes[me].left = build_tree(b, lo, mid - 1, nodes, nn);
+	nodes[me].right = build_tree(b, mid, hi, nodes, nn);
+	return (int)me;
+}
+
+static int target(int ref, size_t nn)
+{
+	return ref >= 0 ? ref : (int)nn + (ref == LEAF_ALLOW ? 0 : 1);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* "ld nr", the tree over the allowed numbers nr[0..n) (sorted, unique),
+ * then "ret ALLOW", "ret EPERM". */
+static int emit_allowlist(struct emitter *e, const uint32_t *nr, size_t n)
+{
+	uint32_t b[BOUNDS_MAX + 2];
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (i && nr[i] == nr[i - 1] + 1) {
+			b[m - 1] = nr[i] + 1; /* extend the current range */
+			continue;
+		}
+		if (m + 2 > BOUNDS_MAX || nr[i] == UINT32_MAX)
+			return -E2BIG;
+		b[m++] = nr[i];
+		b[m++] = nr[i] + 1;
+	}
+	struct node nodes[BOUNDS_MAX];
+	size_t nn = 0;
+	build_tree(b, 0, m, nodes, &nn);
+	emit(e, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					     offsetof(struct seccomp_data, nr)));
+	for (size_t i = 0; i < nn; i++) { /* preorder: a left child is the next one */
+		int jt = target(nodes[i].right, nn) - (int)i - 1;
+		int jf = target(nodes[i].left, nn) - (int)i - 1;
+		if (jt < 0 || jt > 255 || jf < 0 || jf > 255)
+			return -E2BIG;
+		emit(e, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, nodes[i].k,
+						     (uint8_t)jt, (uint8_t)jf));
+	}
+	emit(e, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+	emit(e, deny);
+	return e->overflow ? -E2BIG : 0;
+}
+
+/* Every number `native[]` has on the ABIs that report `audit`, sorted. */
+static int audit_arch_numbers(uint32_t audit, const int *native, size_t n, uint32_t *out,
+			      size_t *nout)
+{
+	int *tmp = calloc(ALLOWED_MAX, sizeof *tmp);
+	if (!tmp)
+		return -ENOMEM;
+	int r = 0;
+	*nout = 0;
+	for (size_t a = 0; r == 0 && a < ARRAY_SIZE(abis); a++) {
+		size_t k;
+		if (abis[a].audit != audit || (r = to_abi(abis[a].scmp, native, n, tmp, &k)) < 0)
+			continue;
+		for (size_t i = 0; i < k && *nout < ALLOWED_MAX; i++)
+			out[(*nout)++] = (uint32_t)tmp[i];
+	}
+	free(tmp);
+	qsort(out, *nout, sizeof *out, cmp_u32);
+	return r;
+}
+
+int syscall_filter_compact(uint64_t caps, struct hutch_seccomp *out)
+{
+	int r = syscall_filter_args_part(out);
+	if (r < 0)
+		return r;
+	struct emitter e = {.insn = (struct sock_filter *)out->insns, .n = out->ninsns,
+			    .max = HUTCH_BPF_MAX_INSNS};
+	struct sets *w = calloc(1, sizeof *w);
+	uint32_t *nr = calloc(ALLOWED_MAX, sizeof *nr);
+	size_t n_native = 0, n;
+	if (!w || !nr)
+		r = -ENOMEM;
+	if (r == 0)
+		r = syscall_filter_allowed(caps, w->native, ALLOWED_MAX, &n_native);
+	/* arch dispatch; another arch is killed, as libseccomp does */
+	emit(&e, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					      offsetof(struct seccomp_data, arch)));
+	static const uint32_t arches[] = {AUDIT_ARCH_X86_64, AUDIT_ARCH_I386};
+	size_t to_tree[ARRAY_SIZE(arches)];
+	for (size_t a = 0; a < ARRAY_SIZE(arches); a++) {
+		emit(&e, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, arches[a], 0, 1));
+		to_tree[a] = emit(&e, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JA, 0, 0, 0));
+	}
+	emit(&e, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_THREAD));
+	for (size_t a = 0; r == 0 && a < ARRAY_SIZE(arches); a++) {
+		if (!e.overflow)
+			e.insn[to_tree[a]].k = (uint32_t)(e.n - to_tree[a] - 1);
+		r = audit_arch_numbers(arches[a], w->native, n_native, nr, &n);
+		if (r == 0)
+			r = emit_allowlist(&e, nr, n);
+	}
+	if (r == 0 && e.overflow)
+		r = -E2BIG;
+	out->ninsns = (uint32_t)e.n;
+	free(w);
+	free(nr);
+	if (r < 0)
+		memset(out, 0, sizeof *out);
+	return r;
+}
+
+/* ---- run time -------------------------------------------------------- */
+
 
 /* A binary search over the sorted numbers nr[0..n) (the syscall number is in
  * A): EPERM on a match, else on to the end of the prefix. */

@@ -25,125 +25,9 @@
 #include <unistd.h>
 
 #include "../../common/util.h"
+#include "../lib/bpf_sim.h"
 #include "../../worker/seccomp.h"
 #include "../../worker/settings.h"
-
-/* A classic BPF interpreter for seccomp programs; any instruction it does
- * not know fails the test rather than guessing. */
-static uint32_t run_bpf(const struct hutch_seccomp *f, const struct seccomp_data *d)
-{
-	const struct sock_filter *p = (const struct sock_filter *)f->insns;
-	uint32_t a = 0, x = 0, mem[BPF_MEMWORDS] = {0};
-	for (uint32_t pc = 0; pc < f->ninsns; pc++) {
-		const struct sock_filter *i = &p[pc];
-		uint32_t src = BPF_SRC(i->code) == BPF_X ? x : i->k;
-		switch (BPF_CLASS(i->code)) {
-		case BPF_LD:
-			if (BPF_MODE(i->code) == BPF_ABS && BPF_SIZE(i->code) == BPF_W) {
-				cr_assert(i->k % 4 == 0 && i->k < sizeof *d, "bad load at %u", pc);
-				memcpy(&a, (const char *)d + i->k, 4);
-			} else if (BPF_MODE(i->code) == BPF_IMM) {
-				a = i->k;
-			} else if (BPF_MODE(i->code) == BPF_MEM && i->k < BPF_MEMWORDS) {
-				a = mem[i->k];
-			} else {
-				cr_assert_fail("unknown load %#x at %u", i->code, pc);
-			}
-			break;
-		case BPF_LDX:
-			cr_assert(BPF_MODE(i->code) == BPF_MEM && i->k < BPF_MEMWORDS,
-				  "unknown ldx %#x at %u", i->code, pc);
-			x = mem[i->k];
-			break;
-		case BPF_ST:
-		case BPF_STX:
-			cr_assert(i->k < BPF_MEMWORDS);
-			mem[i->k] = BPF_CLASS(i->code) == BPF_ST ? a : x;
-			break;
-		case BPF_ALU:
-			switch (BPF_OP(i->code)) {
-			case BPF_AND: a &= src; break;
-			case BPF_OR: a |= src; break;
-			case BPF_ADD: a += src; break;
-			case BPF_SUB: a -= src; break;
-			case BPF_RSH: a = src < 32 ? a >> src : 0; break;
-			case BPF_LSH: a = src < 32 ? a << src : 0; break;
-			default: cr_assert_fail("unknown alu %#x at %u", i->code, pc);
-			}
-			break;
-		case BPF_JMP: {
-			if (BPF_OP(i->code) == BPF_JA) {
-				pc += i->k;
-				break;
-			}
-			bool t;
-			switch (BPF_OP(i->code)) {
-			case BPF_JEQ: t = a == src; break;
-			case BPF_JGT: t = a > src; break;
-			case BPF_JGE: t = a >= src; break;
-			case BPF_JSET: t = (a & src) != 0; break;
-			default: cr_assert_fail("unknown jump %#x at %u", i->code, pc); t = false;
-			}
-			pc += t ? i->jt : i->jf;
-			break;
-		}
-		case BPF_RET:
-			return BPF_RVAL(i->code) == BPF_A ? a : i->k;
-		case BPF_MISC:
-			if (BPF_MISCOP(i->code) == BPF_TAX)
-				x = a;
-			else
-				a = x;
-			break;
-		default:
-			cr_assert_fail("unknown class %#x at %u", i->code, pc);
-		}
-	}
-	cr_assert_fail("ran off the end of the program");
-	return 0;
-}
-
-/* Arguments that the argument rules or multiplexers (i386 socketcall and
- * ipc, whose first argument is the sub-call) could tell apart. */
-static const uint64_t arg_sets[][3] = {
-	{0, 0, 0},
-	{3, TIOCSTI, 0},
-	{3, 0xdead000000000000ull | TIOCSTI, 0},
-	{3, TIOCLINUX, 0},
-	{3, TCGETS, 0},
-	{AF_NETLINK, SOCK_RAW, NETLINK_AUDIT},
-	{AF_NETLINK, SOCK_RAW, 0},
-	{AF_INET, SOCK_STREAM, 0},
-};
-
-static unsigned compare_all(const struct hutch_seccomp *want, const struct hutch_seccomp *got,
-			    uint64_t caps)
-{
-	static const uint32_t arches[] = {AUDIT_ARCH_X86_64, AUDIT_ARCH_I386, AUDIT_ARCH_AARCH64};
-	unsigned checked = 0;
-	for (size_t ai = 0; ai < ARRAY_SIZE(arches); ai++)
-		for (uint32_t base = 0; base <= 0x40000000u; base += 0x40000000u)
-			for (uint32_t n = 0; n < 1100; n++)
-				for (size_t s = 0; s < ARRAY_SIZE(arg_sets); s++)
-					for (uint64_t sub = 0; sub < ((n == 102 || n == 117) ? 25 : 1);
-					     sub++) {
-						struct seccomp_data d = {.nr = (int)(base + n),
-									 .arch = arches[ai]};
-						memcpy(d.args, arg_sets[s], sizeof arg_sets[s]);
-						if (sub)
-							d.args[0] = sub;
-						uint32_t w = run_bpf(want, &d), g = run_bpf(got, &d);
-						if (w != g)
-							cr_assert_fail("caps %#llx arch %#x nr %#x args %#llx "
-								       "%#llx: libseccomp %#x, assembled %#x",
-								       (unsigned long long)caps, d.arch,
-								       (unsigned)d.nr,
-								       (unsigned long long)d.args[0],
-								       (unsigned long long)d.args[1], w, g);
-						checked++;
-					}
-	return checked;
-}
 
 static struct hutch_seccomp fresh, fast;
 
@@ -155,11 +39,13 @@ static void check_caps(uint64_t caps)
 	cr_assert_leq(fast.ninsns, HUTCH_BPF_MAX_INSNS);
 	for (size_t i = fast.ninsns; i < HUTCH_BPF_MAX_INSNS; i++)
 		cr_assert_eq(fast.insns[i].code | fast.insns[i].k, 0, "tail not zeroed");
-	compare_all(&fresh, &fast, caps);
+	char what[64];
+	snprintf(what, sizeof what, "caps %#llx", (unsigned long long)caps);
+	bpf_sim_assert_same(&fresh, &fast, what);
 }
 
 /* The tables are what the code builds today (a stale build would not be). */
-Test(seccomp_caps, build_time_parts_are_current, .timeout = 60)
+Test(seccomp_caps, build_time_parts_are_current, .timeout = 120)
 {
 	static struct seccomp_cap_rule rules[SECCOMP_CAP_RULES_MAX];
 	size_t n = 0;
@@ -167,9 +53,12 @@ Test(seccomp_caps, build_time_parts_are_current, .timeout = 60)
 	cr_assert_eq(n, cap_rules_n);
 	cr_assert_eq(memcmp(rules, cap_rules, n * sizeof *rules), 0);
 	cr_assert_eq(full_filter_caps, syscall_filter_cap_mask());
+	cr_assert_eq(syscall_filter_compact(full_filter_caps, &fast), 0);
+	cr_assert_eq(fast.ninsns, full_filter_ninsns);
+	cr_assert_eq(memcmp(fast.insns, full_filter_insns, fast.ninsns * sizeof fast.insns[0]), 0);
+	/* and it decides as libseccomp's compile for the same set */
 	cr_assert_eq(syscall_filter_compile(NULL, 0, full_filter_caps, &fresh), 0);
-	cr_assert_eq(fresh.ninsns, full_filter_ninsns);
-	cr_assert_eq(memcmp(fresh.insns, full_filter_insns, fresh.ninsns * sizeof fresh.insns[0]), 0);
+	bpf_sim_assert_same(&fresh, &fast, "all-capabilities filter");
 	/* Every ABI has entries: x86-64 and x32 under one audit arch, i386. */
 	bool x86_64 = false, x32 = false, i386 = false;
 	for (size_t i = 0; i < n; i++) {
