@@ -299,14 +299,20 @@ static _Noreturn void copy_child(int src, int dst, int sock)
 	_exit(r < 0 ? (-r & 0xff) : 0);
 }
 
-/* rm -rf without following anything; only ever on our own fresh tree. */
-static int remove_tree(int dfd, const char *name, int depth)
+/* rm -rf without following anything or leaving the file system of the top
+ * directory (`dev`, 0: take it from `name`). */
+static int remove_tree(int dfd, const char *name, int depth, dev_t dev)
 {
 	if (unlinkat(dfd, name, 0) == 0 || errno == ENOENT)
 		return 0;
 	if ((errno != EISDIR && errno != EPERM) || depth > MAX_DEPTH + 1)
 		return -errno;
 	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	if (fd >= 0 && fstat(fd, &st) == 0 && dev && st.st_dev != dev) {
+		close(fd);
+		return -EXDEV; /* a mount point (or nested subvolume): not ours */
+	}
 	DIR *dir = fd < 0 ? NULL : fdopendir(fd);
 	if (!dir) {
 		closep(&fd);
@@ -314,7 +320,7 @@ static int remove_tree(int dfd, const char *name, int depth)
 	}
 	for (struct dirent *de; (de = readdir(dir));)
 		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			(void)remove_tree(dirfd(dir), de->d_name, depth + 1);
+			(void)remove_tree(dirfd(dir), de->d_name, depth + 1, st.st_dev);
 	closedir(dir);
 	return unlinkat(dfd, name, AT_REMOVEDIR) < 0 ? -errno : 0;
 }
@@ -358,7 +364,7 @@ static int discard(int parent, const char *name)
 	_cleanup_close_ int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd >= 0 && btrfs_is_subvolume(fd) && btrfs_destroy(parent, name) == 0)
 		return 0;
-	return remove_tree(parent, name, 0);
+	return remove_tree(parent, name, 0, 0);
 }
 
 int template_populate(const char *path, const char *template_path, int sock)
