@@ -76,6 +76,20 @@ $(BUILD)/broker_filters.o: $(BUILD)/broker_filters.c
 $(BUILD)/hutch-tests: $(TEST_OBJ) $(LIB_OBJ)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS) -lcriterion
 
+# A second hutch for the policy integration tests: the same objects except
+# where the policy and the host user database are read from (the tests
+# install theirs under $(BUILD)/policy-test/). Built for tests only, never
+# installed; the production binary's paths are fixed at build time.
+POLICY_TEST_DIR = $(abspath $(BUILD))/policy-test
+$(BUILD)/policy_paths_test.o: broker/policy_paths.c broker/broker.h
+	$(CC) $(CFLAGS_ALL) -DHUTCH_POLICY_DIR='"$(POLICY_TEST_DIR)/policy.d"' \
+		-DHUTCH_HOST_PASSWD='"$(POLICY_TEST_DIR)/passwd"' \
+		-DHUTCH_HOST_GROUP='"$(POLICY_TEST_DIR)/group"' -c -o $@ $<
+
+$(BUILD)/hutch-policytest: $(BUILD)/hutch.o $(filter-out $(BUILD)/broker/policy_paths.o,$(LIB_OBJ)) \
+		$(BUILD)/policy_paths_test.o
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
+
 # ---- set-up -------------------------------------------------------------
 deps:
 	@missing=$$(for p in $(DEB_DEPS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -111,14 +125,14 @@ demo: deps
 	./hutch -D $(BUILD)/rootfs -M demo /bin/sh -c 'echo "hello from $$(hostname), pid $$$$ in a hutch container"; cat /etc/os-release | head -1; ls /dev'
 
 check: deps
-	$(MAKE) all $(BUILD)/hutch-tests
+	$(MAKE) all $(BUILD)/hutch-tests $(BUILD)/hutch-policytest
 	$(MAKE) fixtures
 	$(BUILD)/hutch-tests -j2 --timeout 300
 
 # Sanitizer build: everything under ASan+UBSan, same tests.
 check-asan: deps
 	$(MAKE) BUILD=build-asan OPT="-O1 -g" SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
-		build-asan/hutch build-asan/hutch-tests
+		build-asan/hutch build-asan/hutch-tests build-asan/hutch-policytest
 	$(MAKE) BUILD=build-asan fixtures
 	ASAN_OPTIONS=detect_leaks=0 HUTCH_BIN=$(CURDIR)/build-asan/hutch build-asan/hutch-tests -j2 --timeout 300
 

@@ -12,6 +12,7 @@
 
 #include "broker/broker.h"
 #include "common/util.h"
+#include "worker/policy.h"
 #include "worker/worker.h"
 
 /* fds 0-2 must exist, or a later open() could land on them. */
@@ -47,6 +48,11 @@ int main(int argc, char **argv)
 	sigaddset(&usr1, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &usr1, NULL);
 
+	/* The admin policy, compiled into the caller's grant before the worker
+	 * (and with it any user input) exists. Always filled, fail-closed. */
+	static struct hutch_grant grant;
+	grant_compile(policy_main, NULL, &grant);
+
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		log_error("socketpair: %m");
@@ -63,8 +69,8 @@ int main(int argc, char **argv)
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != broker)
 			_exit(1);
 		sigprocmask(SIG_UNBLOCK, &set, NULL);
-		_exit(worker_main(sv[1], argc, argv));
+		_exit(worker_main(sv[1], argc, argv, &grant));
 	}
 	close(sv[1]);
-	return broker_main(sv[0], worker);
+	return broker_main(sv[0], worker, &grant, policy_main);
 }

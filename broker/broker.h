@@ -13,11 +13,25 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "../common/grant.h"
 #include "../common/proto.h"
 #include "permit.h"
 
-/* Entry point for hutch's original process; returns hutch's exit status. */
-int broker_main(int sock, pid_t worker);
+/* Entry point for hutch's original process; returns hutch's exit status.
+ * `grant` is the caller's (grant_compile), `parse` the policy parser. */
+int broker_main(int sock, pid_t worker, const struct hutch_grant *grant, hutch_policy_fn parse);
+
+/* grant.c: the admin policy (policy_paths.c: where it lives, fixed at build time). */
+extern const char hutch_policy_dir[], hutch_host_passwd[], hutch_host_group[];
+/* Run `parse` in a child on the policy files: the caller's grant (always
+ * filled, fail-closed; returns 0), or with report_user a printed report
+ * (returns 0 if the policy is valid). */
+int grant_compile(hutch_policy_fn parse, const char *report_user, struct hutch_grant *g);
+int grant_path_ok(const struct hutch_grant_path *list, uint32_t n, uint32_t need, int fd);
+int grant_root_ok(const struct hutch_grant *g, int fd);
+int grant_create_ok(const struct hutch_grant *g, const struct hutch_create *c,
+		    const struct hutch_cgroup *limits);
+int grant_exec_ok(const struct hutch_grant *g, const struct hutch_exec *e);
 
 /* userns.c: the container's user namespace and file ownership. */
 struct userns {
@@ -30,8 +44,8 @@ struct userns {
 };
 /* may_chown: false when the root must not be changed (read-only image,
  * ephemeral overlay); a chown shift is then refused with -EROFS. */
-int userns_prepare(const struct hutch_create *c, int root_fd, bool may_chown, struct userns *u,
-		   const char **what);
+int userns_prepare(const struct hutch_create *c, const struct hutch_grant *g, int root_fd,
+		   bool may_chown, struct userns *u, const char **what);
 void userns_release(struct userns *u);
 /* chown.c: nspawn -U's ownership shift of a tree, ids [from, from+count) -> to. */
 int chown_tree(int root_fd, uint32_t from, uint32_t to, uint32_t count, bool progress);
@@ -137,6 +151,7 @@ struct container_args {
 	struct userns userns;
 	struct hutch_create create;
 	struct permit_state permits;
+	const struct hutch_grant *grant;
 };
 
 _Noreturn void container_main(struct container_args *a);

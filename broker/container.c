@@ -157,6 +157,8 @@ static _Noreturn void handle_exec(struct init_state *s, const struct hutch_exec 
 {
 	if ((e->flags & HUTCH_EXEC_CONSOLE) && s->slave < 0)
 		fail(s, "console requested but none opened");
+	if (grant_exec_ok(s->a->grant, e) < 0)
+		fail(s, "capabilities above the policy's ceiling");
 	char **argv = calloc(e->argc + 1, sizeof *argv);
 	char **envp = calloc(e->envc + 1, sizeof *envp);
 	if (!argv || !envp)
@@ -249,6 +251,7 @@ static void handle(struct init_state *s, const struct hutch_msg *m)
 	case HUTCH_MSG_CGROUP:
 	case HUTCH_MSG_OPEN_IMAGE:
 	case HUTCH_MSG_ATTACH_IMAGE:
+	case HUTCH_MSG_CHECK_POLICY:
 	case HUTCH_MSG_REPLY:
 	case HUTCH_MSG_PROGRESS:
 	case HUTCH_MSG_NONE:

@@ -37,6 +37,8 @@ struct monitor {
 	struct ephemeral eph; /* btrfs snapshot for --ephemeral */
 	struct permit_state permits;
 	struct hutch_cgroup limits; /* CGROUP, checked; used by CREATE */
+	const struct hutch_grant *grant;
+	hutch_policy_fn parse;
 };
 
 static const char *const root_files[HUTCH_FILE_MAX] = {
@@ -47,7 +49,8 @@ static const char *const root_files[HUTCH_FILE_MAX] = {
 	[HUTCH_FILE_RESOLV_CONF] = "etc/resolv.conf",
 };
 
-static int handle_open_root(struct monitor *m, const struct hutch_open_root *r)
+static int handle_open_root(struct monitor *m, const struct hutch_open_root *r,
+			    const char **step)
 {
 	if (geteuid() != 0)
 		return -EPERM;
@@ -66,6 +69,10 @@ static int handle_open_root(struct monitor *m, const struct hutch_open_root *r)
 	/* The host's own root as a writable container root: never. */
 	if (st.st_dev == host_root.st_dev && st.st_ino == host_root.st_ino)
 		return -EBUSY;
+	*step = "policy";
+	int ok = grant_root_ok(m->grant, fd);
+	if (ok < 0)
+		return ok;
 	strcpy(m->root_path, r->path);
 	if (r->flags & HUTCH_ROOT_EPHEMERAL) {
 		const char *what;
@@ -227,11 +234,18 @@ static int handle_create(struct monitor *m, const struct hutch_msg *msg)
 		.root_how = m->root_how,
 		.create = *c,
 		.permits = m->permits,
+		.grant = m->grant,
 	};
 	strcpy(a.root_path, m->root_path);
-	const char *what = "cgroup";
+	const char *what = "policy";
 	int pidfd = -1;
-	int r = cgroup_create(c->machine, m->limits.slice, &cg);
+	int r = grant_create_ok(m->grant, c, &m->limits);
+	if (r < 0) {
+		hutch_send_reply(m->sock, r, what, NULL, 0);
+		return 1;
+	}
+	what = "cgroup";
+	r = cgroup_create(c->machine, m->limits.slice, &cg);
 	if (r == 0)
 		r = cgroup_apply_limits(cg.fd, &m->limits, &what);
 	if (r == 0)
@@ -239,7 +253,7 @@ static int handle_create(struct monitor *m, const struct hutch_msg *msg)
 	if (r == 0 && (r = sandbox_no_bpf()) < 0)
 		what = "seccomp";
 	if (r == 0)
-		r = userns_prepare(c, m->root_fd, !m->root_ro, &a.userns, &what);
+		r = userns_prepare(c, m->grant, m->root_fd, !m->root_ro, &a.userns, &what);
 	if (r == 0 && cg.fd[CG_V2] >= 0 && a.userns.fd >= 0 && (r = cgroup_delegate(&cg, a.userns.base)) < 0)
 		what = "cgroup";
 	if (r == 0) {
@@ -286,10 +300,10 @@ static _Noreturn void violation(struct monitor *m, const char *why)
 	_exit(1);
 }
 
-int broker_main(int sock, pid_t worker)
+int broker_main(int sock, pid_t worker, const struct hutch_grant *grant, hutch_policy_fn parse)
 {
 	struct monitor m = {.sock = sock, .worker = worker, .root_fd = -1, .image_fd = -1,
-			    .eph = {.fd = -1, .reaper_pipe = -1}};
+			    .eph = {.fd = -1, .reaper_pipe = -1}, .grant = grant, .parse = parse};
 	m.worker_pidfd = (int)syscall(SYS_pidfd_open, worker, 0);
 	if (m.worker_pidfd < 0) {
 		log_error("pidfd_open: %m");
@@ -319,10 +333,21 @@ int broker_main(int sock, pid_t worker)
 		permit_commit(&m.permits, msg);
 		int fd = -1;
 		switch ((enum hutch_msg_type)msg->hdr.type) {
-		case HUTCH_MSG_OPEN_ROOT:
-			r = handle_open_root(&m, &msg->u.open_root);
+		case HUTCH_MSG_OPEN_ROOT: {
+			const char *what = NULL;
+			r = handle_open_root(&m, &msg->u.open_root, &what);
+			hutch_send_reply(m.sock, r, r < 0 ? what : NULL, NULL, 0);
+			break;
+		}
+		case HUTCH_MSG_CHECK_POLICY: {
+			/* Another user's grant only for callers the policy does not restrict. */
+			struct hutch_grant other;
+			const char *user = msg->u.check_policy.user;
+			r = user[0] && grant->kind != HUTCH_GRANT_ALL
+				    ? -EPERM : grant_compile(parse, user, &other);
 			hutch_send_reply(m.sock, r, NULL, NULL, 0);
 			break;
+		}
 		case HUTCH_MSG_OPEN_FILE:
 		case HUTCH_MSG_OPEN_HOST_FILE:
 			/* --load-credential= names any host file: the caller is root. */

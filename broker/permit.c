@@ -26,6 +26,7 @@ static const struct permit permits[HUTCH_MSG_TYPE_MAX] = {
 	[HUTCH_MSG_PROCESS] = {PHASE_SETUP | PHASE_PIVOTED, 1},
 	[HUTCH_MSG_OPEN_IMAGE] = {PHASE_PREPARE, 1},
 	[HUTCH_MSG_ATTACH_IMAGE] = {PHASE_PREPARE, 1},
+	[HUTCH_MSG_CHECK_POLICY] = {PHASE_PREPARE, 1},
 	/* REPLY and PROGRESS are never requests: no phase allows them. */
 };
 

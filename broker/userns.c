@@ -142,9 +142,17 @@ static bool idmap_supported(int root_fd, int userns_fd, int *probe)
 	return true;
 }
 
-static int pick_range(uint32_t owner_base, struct userns *u)
+/* A free range in nspawn's pick window cut down to the grant's pool. */
+static int pick_range(uint32_t owner_base, const struct hutch_grant *g, struct userns *u)
 {
-	if (owner_base / RANGE >= PICK_MIN && owner_base / RANGE < PICK_END &&
+	uint32_t lo = PICK_MIN, end = PICK_END;
+	if (g->kind == HUTCH_GRANT_RULE) {
+		lo = lo > g->uid_min / RANGE ? lo : g->uid_min / RANGE;
+		end = end < g->uid_max / RANGE ? end : g->uid_max / RANGE;
+	}
+	if (lo >= end)
+		return -EACCES;
+	if (owner_base / RANGE >= lo && owner_base / RANGE < end &&
 	    (u->lock_fd = lock_range(owner_base)) >= 0) {
 		u->base = owner_base; /* the tree's own range: no ownership work */
 		return 0;
@@ -153,7 +161,7 @@ static int pick_range(uint32_t owner_base, struct userns *u)
 		uint32_t r;
 		if (getrandom(&r, sizeof r, 0) != sizeof r)
 			return -EIO;
-		uint32_t base = (PICK_MIN + r % (PICK_END - PICK_MIN)) * RANGE;
+		uint32_t base = (lo + r % (end - lo)) * RANGE;
 		if ((u->lock_fd = lock_range(base)) >= 0) {
 			u->base = base;
 			return 0;
@@ -164,8 +172,8 @@ static int pick_range(uint32_t owner_base, struct userns *u)
 	return -EADDRINUSE;
 }
 
-int userns_prepare(const struct hutch_create *c, int root_fd, bool may_chown, struct userns *u,
-		   const char **what)
+int userns_prepare(const struct hutch_create *c, const struct hutch_grant *g, int root_fd,
+		   bool may_chown, struct userns *u, const char **what)
 {
 	*u = (struct userns){.fd = -1, .idmap_fd = -1, .lock_fd = -1, .probe_fd = -1};
 	if (c->userns == HUTCH_USERNS_NO)
@@ -178,12 +186,14 @@ int userns_prepare(const struct hutch_create *c, int root_fd, bool may_chown, st
 	*what = "uid range";
 	u->count = RANGE;
 	if (c->userns == HUTCH_USERNS_PICK) {
-		r = pick_range(owner_base, u);
+		r = pick_range(owner_base, g, u);
 	} else {
 		if (c->userns == HUTCH_USERNS_FROM_ROOT && st.st_uid % RANGE)
 			return -EDOM; /* nspawn: the root's owner must start a range */
 		u->base = c->userns == HUTCH_USERNS_FIXED ? c->uid_base : st.st_uid;
 		u->count = c->userns == HUTCH_USERNS_FIXED ? c->uid_count : RANGE;
+		if (!hutch_grant_uid_range_ok(g, u->base, u->count))
+			return -EACCES;
 		r = u->lock_fd = lock_range(u->base);
 	}
 	if (r < 0)

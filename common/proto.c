@@ -36,6 +36,7 @@ static const struct msg_shape shapes[HUTCH_MSG_TYPE_MAX] = {
 	[HUTCH_MSG_PROCESS] = {"PROCESS", sizeof(struct hutch_process), 0, 0},
 	[HUTCH_MSG_OPEN_IMAGE] = {"OPEN_IMAGE", sizeof(struct hutch_open_image), 0, 1},
 	[HUTCH_MSG_ATTACH_IMAGE] = {"ATTACH_IMAGE", sizeof(struct hutch_attach_image), 0, 0},
+	[HUTCH_MSG_CHECK_POLICY] = {"CHECK_POLICY", sizeof(struct hutch_check_policy), 0, 0},
 	[HUTCH_MSG_REPLY] = {"REPLY", sizeof(struct hutch_reply), 0, 0},
 	[HUTCH_MSG_PROGRESS] = {"PROGRESS", sizeof(struct hutch_progress), 0, 0},
 };
@@ -307,6 +308,11 @@ static int check_body(uint32_t type, const struct hutch_msg *m, const char **why
 		return check_cgroup(&m->u.cgroup, why);
 	case HUTCH_MSG_PROCESS:
 		return check_process(&m->u.process, why);
+	case HUTCH_MSG_CHECK_POLICY:
+		if (hutch_check_string(m->u.check_policy.user, sizeof m->u.check_policy.user, 1) < 0 ||
+		    !all_zero(m->u.check_policy.pad, sizeof m->u.check_policy.pad))
+			FAIL("bad user string");
+		return 0;
 	case HUTCH_MSG_REPLY:
 		if (m->u.reply.error > 0 || m->u.reply.error < -4095 ||
 		    hutch_check_string(m->u.reply.what, HUTCH_WHAT_MAX, 1) < 0)

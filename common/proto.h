@@ -54,6 +54,7 @@ enum hutch_msg_type {
 	HUTCH_MSG_PROCESS,
 	HUTCH_MSG_OPEN_IMAGE,
 	HUTCH_MSG_ATTACH_IMAGE,
+	HUTCH_MSG_CHECK_POLICY,
 	/* broker -> worker */
 	HUTCH_MSG_REPLY,
 	HUTCH_MSG_PROGRESS,
@@ -378,6 +379,18 @@ struct hutch_process {
 };
 
 /*
+ * CHECK_POLICY (hutch --check-policy): the monitor runs the policy parser
+ * again in report mode, for the caller or (callers with an unrestricted
+ * grant only) for `user`; the parser prints; the reply says whether the
+ * policy is valid (0) or not (-EINVAL).
+ */
+#define HUTCH_USER_MAX 256
+struct hutch_check_policy {
+	char user[HUTCH_USER_MAX + 1]; /* user name or uid; "" = the caller */
+	uint8_t pad[3];                /* must be 0 */
+};
+
+/*
  * REPLY: 0 or -errno; carries the fds its request type declares on success.
  * `what` names the step that failed ("/dev/console", "chdir"), may be empty.
  */
@@ -414,6 +427,7 @@ struct hutch_msg {
 		struct hutch_credential credential;
 		struct hutch_cgroup cgroup;
 		struct hutch_process process;
+		struct hutch_check_policy check_policy;
 		struct hutch_reply reply;
 		struct hutch_open_image open_image;
 		struct hutch_attach_image attach_image;

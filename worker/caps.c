@@ -41,7 +41,7 @@ const char *caps_name(unsigned cap)
 }
 
 /* One name: "CAP_NET_ADMIN", "net_admin" or "12". -1 if unknown. */
-static int cap_from_name(const char *name)
+int caps_from_name(const char *name)
 {
 	if (isdigit((unsigned char)name[0])) {
 		unsigned long v;
@@ -66,7 +66,7 @@ static int parse_word(enum caps_option opt, const char *word, uint64_t *out)
 		*out |= opt == CAPS_OPT_DROP ? CAPS_ALL : CAPS_ALL & ~CAPS_AUDIT;
 		return 0;
 	}
-	int cap = cap_from_name(word);
+	int cap = caps_from_name(word);
 	if (cap < 0) {
 		log_error("unknown capability '%s' in %s", word, option_names[opt]);
 		return -EINVAL;

@@ -37,6 +37,9 @@ int caps_parse_no_new_privs(const char *value, struct settings *s);
  */
 int caps_finish(struct settings *s);
 
+/* One name ("CAP_NET_ADMIN", "net_admin", "12") to its number; -1 if unknown. */
+int caps_from_name(const char *name);
+
 /* "CAP_SYS_ADMIN" style name for a capability number (static buffer). */
 const char *caps_name(unsigned cap);
 

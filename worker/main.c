@@ -23,6 +23,7 @@
 #include "files.h"
 #include "drop.h"
 #include "image.h"
+#include "policy.h"
 #include "seccomp.h"
 #include "settings.h"
 #include "userdb.h"
@@ -213,6 +214,11 @@ static void open_root(struct client *c)
 	int r = call(c, HUTCH_MSG_OPEN_ROOT, &root, NULL);
 	if (r == 0)
 		return;
+	if (r == -EACCES && !strncmp(c->reply->u.reply.what, "policy", 6)) {
+		policy_refused(c->reply->u.reply.what[6] ? "--template=" : "root directory",
+			       c->reply->u.reply.what[6] ? s->fsroot.template_dir : s->directory);
+		exit(1);
+	}
 	errno = -r;
 	if (r == -EPERM)
 		log_error("starting a container needs root privileges; run hutch as root");
@@ -320,6 +326,11 @@ static void create(struct client *c)
 		else
 			log_error("the uid range of --private-users is in use by another running "
 				  "container; pick another, or use --private-users=pick");
+		exit(1);
+	}
+	if (r == -EACCES) {
+		log_error("the admin policy refused the container (%s); see hutch --check-policy",
+			  what);
 		exit(1);
 	}
 	if (r == -EADDRINUSE) {
@@ -529,7 +540,18 @@ static int report_exit(const struct settings *s, int outcome)
 	return status;
 }
 
-int worker_main(int sock, int argc, char **argv)
+/* --check-policy: the monitor runs the policy parser, which prints. */
+static int check_policy(struct client *c)
+{
+	struct hutch_check_policy req = {0};
+	memcpy(req.user, c->s->user, strnlen(c->s->user, HUTCH_USER_MAX));
+	int r = call(c, HUTCH_MSG_CHECK_POLICY, &req, NULL);
+	if (r == -EPERM)
+		log_error("--check-policy --user= needs a caller the policy does not restrict");
+	return r < 0;
+}
+
+int worker_main(int sock, int argc, char **argv, const struct hutch_grant *grant)
 {
 	int r = worker_drop_privileges(sock);
 	if (r < 0) {
@@ -554,16 +576,19 @@ int worker_main(int sock, int argc, char **argv)
 	case CLI_RUN:
 		break;
 	}
-	if (settings_finish(&s, isatty(STDIN_FILENO), isatty(STDOUT_FILENO)) < 0)
+	struct client c = {.sock = sock, .oom_fd = -1, .reply = calloc(1, sizeof(struct hutch_msg)), .s = &s};
+	if (!c.reply)
+		return 1;
+	if (s.check_policy)
+		return check_policy(&c);
+	if (settings_finish(&s, isatty(STDIN_FILENO), isatty(STDOUT_FILENO)) < 0 ||
+	    policy_apply(&s, grant) < 0)
 		return 1;
 	/* Compiled before anything is set up, so a bad filter costs nothing. */
 	static struct hutch_seccomp filter; /* 32 KiB: not on the stack */
 	if (syscall_filter_compile_settings(&s, &filter) < 0)
 		return 1;
 
-	struct client c = {.sock = sock, .oom_fd = -1, .reply = calloc(1, sizeof(struct hutch_msg)), .s = &s};
-	if (!c.reply)
-		return 1;
 	open_root(&c);
 	check_os_tree(&c);
 	struct identity id;

@@ -17,6 +17,7 @@
 
 #include "../common/util.h"
 #include "caps.h"
+#include "policy.h"
 #include "seccomp.h"
 #include "syscall_groups.h"
 
@@ -365,6 +366,7 @@ const struct option_def option_table[] = {
 	{"oom-score-adjust", 0, REQ, "Exec", "OOMScoreAdjust", PRIV, R(origin_oom), opt_oom_score_adjust},
 	{"cpu-affinity", 0, REQ, "Exec", "CPUAffinity", PRIV, R(origin_affinity), opt_cpu_affinity},
 	{"personality", 0, REQ, "Exec", "Personality", 0, R(origin_personality), opt_personality},
+	{"check-policy", 0, NO, NULL, NULL, 0, 0, policy_option_check},
 	/* Networking */
 	{"private-network", 0, NO, "Network", "Private", PRIV, O(private_network),
 	 opt_private_network},

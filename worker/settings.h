@@ -59,6 +59,7 @@ struct settings {
 	uint32_t ownership; /* enum hutch_ownership */
 	uint32_t uid_base, uid_count;
 	bool no_new_privs;
+	bool check_policy; /* --check-policy: -u names the host user to show */
 	uint64_t cap_add, cap_drop; /* --capability=, --drop-capability= (worker/caps.c) */
 	/* --system-call-filter= values in order, pointing into argv (worker/seccomp.c) */
 	const char *syscall_filter[SETTINGS_MAX_SYSCALL_FILTER];

@@ -2,7 +2,10 @@
 #ifndef HUTCH_WORKER_H
 #define HUTCH_WORKER_H
 
-/* Entry point of the unprivileged worker; returns its exit status. */
-int worker_main(int sock, int argc, char **argv);
+#include "../common/grant.h"
+
+/* Entry point of the unprivileged worker; returns its exit status. `grant`
+ * is the caller's (a copy: the broker enforces its own). */
+int worker_main(int sock, int argc, char **argv, const struct hutch_grant *grant);
 
 #endif

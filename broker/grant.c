@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The admin policy, privileged half: open the policy directory and files
+ * (root-owned, not group/world-writable, regular), hand them to an
+ * unprivileged parser process, take back a fixed-size grant and check its
+ * shape; then check requests against it. No text is parsed here.
+ */
+#include "broker.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../common/util.h"
+
+static bool root_only(const struct stat *st)
+{
+	return st->st_uid == 0 && !(st->st_mode & (S_IWGRP | S_IWOTH));
+}
+
+static int open_checked(int dfd, const char *name, char *why, size_t n, const char *shown)
+{
+	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	struct stat st;
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && root_only(&st))
+		return fd;
+	closep(&fd);
+	snprintf(why, n, "%s is not a regular file owned by root and writable only by it", shown);
+	return -EPERM;
+}
+
+static void close_inputs(struct hutch_policy_input *in)
+{
+	for (unsigned i = 0; i < in->n; i++)
+		closep(&in->fds[i]);
+	closep(&in->passwd_fd);
+	closep(&in->group_fd);
+	in->n = 0;
+	in->passwd_fd = in->group_fd = -1;
+}
+
+/* 1: no policy directory; 0: `in` filled; -errno: refused, *why says why. */
+static int open_inputs(struct hutch_policy_input *in, char *why, size_t n)
+{
+	_cleanup_close_ int dfd = open(hutch_policy_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct stat st;
+	if (dfd < 0 && errno == ENOENT)
+		return 1;
+	if (dfd < 0 || fstat(dfd, &st) < 0 || !root_only(&st)) {
+		snprintf(why, n, "%s must be a directory owned by root and writable only by it",
+			 hutch_policy_dir);
+		return -EPERM;
+	}
+	DIR *d = fdopendir(fcntl(dfd, F_DUPFD_CLOEXEC, 3));
+	if (!d) {
+		snprintf(why, n, "cannot read %s: %m", hutch_policy_dir);
+		return -errno;
+	}
+	int r = 0;
+	for (struct dirent *e; r == 0 && (e = readdir(d));) {
+		size_t len = strlen(e->d_name);
+		if (e->d_name[0] == '.' || len <= 7 || strcmp(e->d_name + len - 7, ".policy"))
+			continue;
+		char *shown = in->names[in->n];
+		if (in->n >= HUTCH_POLICY_MAX_FILES ||
+		    (size_t)snprintf(shown, HUTCH_GRANT_PATH_MAX, "%s/%s", hutch_policy_dir,
+				     e->d_name) >= HUTCH_GRANT_PATH_MAX) {
+			snprintf(why, n, "%s: more than %d policy files or a name too long",
+				 hutch_policy_dir, HUTCH_POLICY_MAX_FILES);
+			r = -E2BIG;
+		} else if ((r = open_checked(dfd, e->d_name, why, n, shown)) >= 0) {
+			in->fds[in->n++] = r;
+			r = 0;
+		}
+	}
+	closedir(d);
+	/* The host's user database, for user: and group: matches (optional). */
+	in->passwd_fd = r == 0 ? open_checked(AT_FDCWD, hutch_host_passwd, why, n, "") : -1;
+	in->group_fd = r == 0 ? open_checked(AT_FDCWD, hutch_host_group, why, n, "") : -1;
+	return r;
+}
+
+int grant_compile(hutch_policy_fn parse, const char *report_user, struct hutch_grant *g)
+{
+	struct hutch_policy_input in = {.passwd_fd = -1, .group_fd = -1, .report_user = report_user};
+	char why[HUTCH_GRANT_TEXT_MAX];
+	int r = open_inputs(&in, why, sizeof why);
+	if (r == 1 && !report_user) {
+		hutch_grant_init_all(g); /* no policy installed */
+		return 0;
+	}
+	if (r < 0) {
+		close_inputs(&in);
+		hutch_grant_init_deny(g, why);
+		if (report_user)
+			log_error("%s", why);
+		return report_user ? r : 0;
+	}
+	int p[2];
+	pid_t pid = pipe2(p, O_CLOEXEC) < 0 ? -1 : fork();
+	if (pid == 0) {
+		close(p[0]);
+		_exit(parse(p[1], &in));
+	}
+	close_inputs(&in);
+	ssize_t n = -1;
+	int status = -1;
+	if (pid > 0) {
+		close(p[1]);
+		n = report_user ? 0 : read_full(p[0], g, sizeof *g);
+		close(p[0]);
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+	}
+	bool ok = pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	if (report_user)
+		return ok ? 0 : -EINVAL;
+	const char *bad = NULL;
+	if (!ok || n != (ssize_t)sizeof *g || hutch_grant_check(g, &bad) < 0)
+		hutch_grant_init_deny(g, "the policy parser failed; see hutch --check-policy");
+	return 0;
+}
+
+/*
+ * Is the object behind `fd` one of the granted paths (with flags `need`)
+ * or below one? By identity, not by name: walk up through ".." from the
+ * fd comparing device and inode with each granted path, so no "..", symlink
+ * or bind-mount spelling of a path can pass for another. `fd` must be a
+ * directory (a file's parent directory for a file).
+ */
+int grant_path_ok(const struct hutch_grant_path *list, uint32_t n, uint32_t need, int fd)
+{
+	struct stat want[HUTCH_GRANT_PATHS], st, up_st;
+	bool have[HUTCH_GRANT_PATHS];
+	for (uint32_t i = 0; i < n && i < HUTCH_GRANT_PATHS; i++)
+		have[i] = (list[i].flags & need) == need && stat(list[i].path, &want[i]) == 0;
+	_cleanup_close_ int cur = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	for (int depth = 0; cur >= 0 && depth < 4096 && fstat(cur, &st) == 0; depth++) {
+		for (uint32_t i = 0; i < n && i < HUTCH_GRANT_PATHS; i++)
+			if (have[i] && want[i].st_dev == st.st_dev && want[i].st_ino == st.st_ino)
+				return 0;
+		int up = openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (up < 0 || fstat(up, &up_st) < 0 ||
+		    (up_st.st_dev == st.st_dev && up_st.st_ino == st.st_ino)) {
+			closep(&up);
+			break; /* the top */
+		}
+		close(cur);
+		cur = up;
+	}
+	return -EACCES;
+}
+
+int grant_root_ok(const struct hutch_grant *g, int fd)
+{
+	if (g->kind == HUTCH_GRANT_ALL)
+		return 0;
+	return g->kind == HUTCH_GRANT_RULE ? grant_path_ok(g->roots, g->n_roots, 0, fd) : -EACCES;
+}
+
+static bool within(const struct hutch_cgroup *l, enum hutch_limit k, uint64_t ceiling)
+{
+	return !ceiling || ((l->set & (1u << k)) && l->value[k] <= ceiling);
+}
+
+/* CREATE: network, "no user namespace", and the CGROUP limits sent before
+ * it (none sent: none set, so any ceiling refuses). The uid range is
+ * checked by userns_prepare once it is known. */
+int grant_create_ok(const struct hutch_grant *g, const struct hutch_create *c,
+		    const struct hutch_cgroup *l)
+{
+	if (g->kind == HUTCH_GRANT_ALL)
+		return 0;
+	if (g->kind != HUTCH_GRANT_RULE ||
+	    (!(c->flags & HUTCH_CREATE_PRIVATE_NETWORK) && !(g->flags & HUTCH_GRANT_NET_HOST)) ||
+	    (c->userns == HUTCH_USERNS_NO && !(g->flags & HUTCH_GRANT_USERNS_NO)) ||
+	    !within(l, HUTCH_LIMIT_MEMORY_MAX, g->memory_max) ||
+	    !within(l, HUTCH_LIMIT_TASKS_MAX, g->tasks_max) ||
+	    !within(l, HUTCH_LIMIT_CPU_QUOTA, (uint64_t)g->cpu_quota * 10000))
+		return -EACCES;
+	return 0;
+}
+
+/* EXEC: bounding and ambient sets within the ceiling. */
+int grant_exec_ok(const struct hutch_grant *g, const struct hutch_exec *e)
+{
+	if (g->kind == HUTCH_GRANT_ALL)
+		return 0;
+	if (g->kind != HUTCH_GRANT_RULE || ((e->cap_bounding | e->cap_ambient) & ~g->cap_max))
+		return -EACCES;
+	return 0;
+}
