@@ -232,13 +232,26 @@ Test(permit, check_is_pure)
 Test(permit, nothing_before_open_root)
 {
 	for (uint32_t t = 0; t <= HUTCH_MSG_TYPE_MAX; t++)
-		if (t != HUTCH_MSG_OPEN_ROOT && t != HUTCH_MSG_OPEN_IMAGE)
+		if (t != HUTCH_MSG_OPEN_ROOT && t != HUTCH_MSG_OPEN_IMAGE && t != HUTCH_MSG_CHECK_POLICY)
 			refused(t, 0);
 	for (uint32_t w = 1; w < HUTCH_FILE_MAX; w++)
 		refused(HUTCH_MSG_OPEN_FILE, w);
 	for (uint32_t k = 1; k < HUTCH_API_MAX; k++)
 		refused(HUTCH_MSG_MOUNT_API, k);
 	step(HUTCH_MSG_OPEN_ROOT, 0);
+}
+
+/* --check-policy needs no root, and comes once, before the container. */
+Test(permit, check_policy_once_before_create)
+{
+	step(HUTCH_MSG_CHECK_POLICY, 0);
+	refused(HUTCH_MSG_CHECK_POLICY, 0);
+	step(HUTCH_MSG_OPEN_ROOT, 0);
+	step(HUTCH_MSG_CREATE, 0);
+	permit_init(&st);
+	step(HUTCH_MSG_OPEN_ROOT, 0);
+	step(HUTCH_MSG_CREATE, 0);
+	refused(HUTCH_MSG_CHECK_POLICY, 0);
 }
 
 Test(permit, open_root_twice)

@@ -303,6 +303,29 @@ Test(proto, pivot_reserved)
 		REFUSED(dec(mk_u32(HUTCH_MSG_PIVOT, v), 0));
 }
 
+/* ---- CHECK_POLICY ----------------------------------------------------------- */
+
+Test(proto, check_policy_user)
+{
+	struct hutch_check_policy cp;
+	memset(&cp, 0, sizeof cp);
+	ACCEPTED(dec(mk(HUTCH_MSG_CHECK_POLICY, &cp, sizeof cp), 0)); /* "": the caller */
+	strcpy(cp.user, "alice");
+	ACCEPTED(dec(mk(HUTCH_MSG_CHECK_POLICY, &cp, sizeof cp), 0));
+	cr_assert_str_eq(msg->u.check_policy.user, "alice");
+	cp.user[7] = 'x'; /* a byte after the terminator */
+	REFUSED(dec(mk(HUTCH_MSG_CHECK_POLICY, &cp, sizeof cp), 0));
+	memset(&cp, 'a', sizeof cp.user); /* not terminated */
+	memset(cp.pad, 0, sizeof cp.pad);
+	REFUSED(dec(mk(HUTCH_MSG_CHECK_POLICY, &cp, sizeof cp), 0));
+	memset(&cp, 0, sizeof cp);
+	cp.pad[2] = 1;
+	REFUSED(dec(mk(HUTCH_MSG_CHECK_POLICY, &cp, sizeof cp), 0));
+	memset(&cp, 0, sizeof cp);
+	REFUSED(dec(mk(HUTCH_MSG_CHECK_POLICY, &cp, sizeof cp - 1), 0));
+	REFUSED(dec(mk(HUTCH_MSG_CHECK_POLICY, &cp, sizeof cp), 1));
+}
+
 /* ---- CREATE --------------------------------------------------------------- */
 
 static struct hutch_create cr;

@@ -1,0 +1,329 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The grant against a compromised worker. The real broker (broker_main,
+ * linked from the same objects as hutch) runs in a child with a grant the
+ * test builds; its "worker" is a script here that speaks the wire protocol
+ * directly and asks for what the grant forbids, as a worker taken over by
+ * a hostile command line or image would. Each request must be refused (an
+ * error reply, or the broker ending the conversation with a non-zero
+ * status) and leave nothing behind on the host. A positive control runs
+ * the same script with allowed values, so the harness can fail.
+ *
+ * No production knob is involved: this binary links broker_main itself.
+ */
+#include "../lib/harness.h"
+
+#include <criterion/criterion.h>
+#include <criterion/logging.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <linux/capability.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../../broker/broker.h"
+#include "../../common/util.h"
+#include "../../worker/policy.h"
+
+#define EOF_SEEN 1 /* the broker closed the socket instead of replying */
+#define POOL_BASE 1048576u
+#define POOL_COUNT 1048576u
+
+/* What the compromised worker asks for. */
+struct attack {
+	const char *root;      /* OPEN_ROOT path */
+	bool host_network;     /* CREATE without a private network */
+	uint32_t userns;       /* enum hutch_userns */
+	uint32_t uid_base, uid_count;
+	uint64_t caps;         /* EXEC bounding set */
+	bool second_open_root; /* retry OPEN_ROOT after a refusal */
+};
+
+struct outcome {
+	int status;      /* the broker's exit status */
+	int replies[16]; /* reply errors in order, EOF_SEEN for a closed socket */
+	int n;
+};
+
+static struct hutch_grant grant;
+
+/* A rule grant: the busybox rootfs (its parent dir), a 16-range uid pool,
+ * a small capability ceiling, private network only. */
+static void make_grant(void)
+{
+	hutch_grant_init_all(&grant);
+	grant.kind = HUTCH_GRANT_RULE;
+	grant.flags = 0;
+	char dir[PATH_MAX];
+	cr_assert_not_null(realpath(test_rootfs(), dir));
+	cr_assert_lt(strlen(dir), sizeof grant.roots[0].path);
+	memcpy(grant.roots[0].path, dir, strlen(dir));
+	grant.n_roots = 1;
+	grant.uid_min = POOL_BASE;
+	grant.uid_max = POOL_BASE + POOL_COUNT;
+	grant.cap_max = (1ull << CAP_CHOWN) | (1ull << CAP_SETUID) | (1ull << CAP_SETGID);
+	strcpy(grant.rule, "test");
+	const char *why = NULL;
+	cr_assert_eq(hutch_grant_check(&grant, &why), 0, "%s", why);
+}
+
+static struct hutch_msg reply;
+
+/* One request and its reply (or EOF), recorded for the test. */
+static int ask(int sock, int res, uint32_t type, const void *body)
+{
+	int out = EOF_SEEN;
+	const char *why = NULL;
+	if (hutch_send(sock, type, body, NULL, 0) == 0 && hutch_recv(sock, &reply, &why) == 1)
+		out = reply.u.reply.error;
+	if (reply.nfds)
+		close(reply.fds[0]);
+	reply.nfds = 0;
+	(void)!write(res, &out, sizeof out);
+	return out;
+}
+
+static _Noreturn void worker_script(int sock, int res, const struct attack *a)
+{
+	/* The monitor signals the container's end with SIGUSR1 (as to hutch's worker). */
+	sigset_t usr1;
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &usr1, NULL);
+	static struct hutch_open_root root;
+	snprintf(root.path, sizeof root.path, "%s", a->root);
+	if (ask(sock, res, HUTCH_MSG_OPEN_ROOT, &root) != 0) {
+		if (a->second_open_root) {
+			char dir[PATH_MAX];
+			memset(&root, 0, sizeof root);
+			snprintf(root.path, sizeof root.path, "%s", realpath(test_rootfs(), dir));
+			ask(sock, res, HUTCH_MSG_OPEN_ROOT, &root);
+		}
+		_exit(0);
+	}
+	struct hutch_create c = {
+		.flags = HUTCH_CREATE_QUIET | (a->host_network ? 0 : HUTCH_CREATE_PRIVATE_NETWORK),
+		.kill_signal = 9,
+		.userns = a->userns,
+		.uid_base = a->uid_base,
+		.uid_count = a->uid_count,
+	};
+	snprintf(c.machine, sizeof c.machine, "%s", machine_name("cw"));
+	strcpy(c.hostname, c.machine);
+	if (ask(sock, res, HUTCH_MSG_CREATE, &c) != 0)
+		_exit(0);
+	static const uint32_t api[] = {HUTCH_API_PROC, HUTCH_API_SYS, HUTCH_API_DEV};
+	for (size_t i = 0; i < ARRAY_SIZE(api); i++) {
+		struct hutch_mount_api m = {.kind = api[i]};
+		if (ask(sock, res, HUTCH_MSG_MOUNT_API, &m) != 0)
+			_exit(0);
+	}
+	if (ask(sock, res, HUTCH_MSG_PIVOT, &(struct hutch_pivot){0}) != 0)
+		_exit(0);
+	static struct hutch_exec e;
+	char *argv[] = {"/bin/true", NULL}, *envp[] = {"PATH=/bin", NULL};
+	e.cap_bounding = a->caps;
+	strcpy(e.cwd, "/");
+	if (hutch_exec_pack(&e, argv, envp) < 0)
+		_exit(2);
+	ask(sock, res, HUTCH_MSG_EXEC, &e); /* success: EOF (the socket closes on exec) */
+	_exit(0);
+}
+
+static struct outcome run_broker(const struct attack *a)
+{
+	int sv[2], res[2];
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	cr_assert_eq(pipe(res), 0);
+	pid_t b = fork();
+	cr_assert_geq(b, 0);
+	if (b == 0) { /* "hutch": the broker, with the script as its worker */
+		close(res[0]);
+		pid_t w = fork();
+		if (w == 0) {
+			close(sv[0]);
+			worker_script(sv[1], res[1], a);
+		}
+		close(sv[1]);
+		close(res[1]);
+		_exit(broker_main(sv[0], w, &grant, policy_main));
+	}
+	close(sv[0]);
+	close(sv[1]);
+	close(res[1]);
+	struct outcome o = {0};
+	int st = 0;
+	cr_assert_eq(waitpid(b, &st, 0), b);
+	o.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	while (o.n < 16 && read(res[0], &o.replies[o.n], sizeof(int)) == sizeof(int))
+		o.n++;
+	close(res[0]);
+	return o;
+}
+
+static struct attack allowed(void)
+{
+	static char dir[PATH_MAX];
+	cr_assert_not_null(realpath(test_rootfs(), dir));
+	return (struct attack){
+		.root = dir,
+		.userns = HUTCH_USERNS_PICK,
+		.caps = (1ull << CAP_CHOWN) | (1ull << CAP_SETUID),
+	};
+}
+
+static void setup(void)
+{
+	need_rootfs();
+	make_grant();
+}
+
+TestSuite(compromised_worker, .init = setup, .timeout = 120);
+
+/* The control: allowed values get all the way to the payload (exit 0). */
+Test(compromised_worker, allowed_requests_run)
+{
+	struct attack a = allowed();
+	struct outcome o = run_broker(&a);
+	cr_assert_eq(o.status, 0, "broker status %d", o.status);
+	cr_assert_eq(o.replies[0], 0, "OPEN_ROOT refused: %d", o.replies[0]);
+	cr_assert_eq(o.replies[o.n - 1], EOF_SEEN, "EXEC did not exec: %d replies, last %d", o.n,
+		     o.replies[o.n - 1]);
+}
+
+/* A path the grant does not name, and the same directory spelled through
+ * "..", and through a symlink planted inside the granted tree: refused,
+ * and the one OPEN_ROOT is spent (a retry is a protocol violation). */
+Test(compromised_worker, root_outside_grant)
+{
+	struct host_snapshot snap;
+	host_snapshot_take(&snap);
+	char dir[PATH_MAX], tricks[4][PATH_MAX + 64];
+	cr_assert_not_null(realpath(test_rootfs(), dir));
+	int n = 0;
+	snprintf(tricks[n++], sizeof tricks[0], "%s", "/tmp");
+	snprintf(tricks[n++], sizeof tricks[0], "%s/..", dir);
+	char link[PATH_MAX + 16];
+	snprintf(link, sizeof link, "%s/tmp/cw-escape-%d", dir, (int)getpid());
+	unlink(link);
+	cr_assert_eq(symlink("/usr", link), 0, "symlink: %m");
+	snprintf(tricks[n++], sizeof tricks[0], "%s", link);
+	/* The classic string-prefix bug: ".../rootfs-noos" starts with ".../rootfs". */
+	snprintf(tricks[n], sizeof tricks[0], "%s-noos", dir);
+	if (access(tricks[n], F_OK) == 0)
+		n++;
+	for (int i = 0; i < n; i++) {
+		struct attack a = allowed();
+		a.root = tricks[i];
+		a.second_open_root = true;
+		struct outcome o = run_broker(&a);
+		cr_assert_eq(o.replies[0], -EACCES, "%s: OPEN_ROOT answered %d", a.root, o.replies[0]);
+		cr_assert(o.n < 2 || o.replies[1] == EOF_SEEN, "%s: a second OPEN_ROOT was answered",
+			  a.root);
+		cr_assert_neq(o.status, 0, "%s: broker exited 0 after a violation", a.root);
+	}
+	unlink(link);
+	host_snapshot_assert_same(&snap);
+	host_snapshot_free(&snap);
+}
+
+Test(compromised_worker, deny_grant_opens_nothing)
+{
+	hutch_grant_init_deny(&grant, "test");
+	struct attack a = allowed();
+	struct outcome o = run_broker(&a);
+	cr_assert_eq(o.replies[0], -EACCES);
+	cr_assert_eq(o.n, 1);
+}
+
+static void lock_file_absent(uint32_t base)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/run/hutch/uid-ranges/%u", base);
+	cr_assert_neq(access(path, F_OK), 0, "uid range lock %s left behind", path);
+}
+
+/* CREATE: the host network, no user namespace, and uid ranges outside the
+ * pool (below, straddling its end, and "identity") are each refused
+ * before anything is made. */
+Test(compromised_worker, create_beyond_grant)
+{
+	struct host_snapshot snap;
+	host_snapshot_take(&snap);
+	struct attack bad[] = {
+		{.host_network = true, .userns = HUTCH_USERNS_PICK},
+		{.userns = HUTCH_USERNS_NO},
+		{.userns = HUTCH_USERNS_FIXED, .uid_base = 524288, .uid_count = 65536},
+		{.userns = HUTCH_USERNS_FIXED, .uid_base = POOL_BASE + POOL_COUNT - 65536,
+		 .uid_count = 131072},
+		{.userns = HUTCH_USERNS_FIXED, .uid_base = 0, .uid_count = 65536},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct attack a = allowed();
+		a.host_network = bad[i].host_network;
+		a.userns = bad[i].userns;
+		a.uid_base = bad[i].uid_base;
+		a.uid_count = bad[i].uid_count;
+		struct outcome o = run_broker(&a);
+		cr_assert_eq(o.n, 2, "case %zu: %d replies", i, o.n);
+		cr_assert_eq(o.replies[0], 0);
+		cr_assert_eq(o.replies[1], -EACCES, "case %zu: CREATE answered %d", i, o.replies[1]);
+		cr_assert_neq(o.status, 0, "case %zu: broker exited 0", i);
+		if (a.userns == HUTCH_USERNS_FIXED)
+			lock_file_absent(a.uid_base);
+	}
+	host_snapshot_assert_same(&snap);
+	host_snapshot_free(&snap);
+}
+
+/* EXEC with capabilities above the ceiling: the container init refuses
+ * and dies, so the payload never runs and everything it had goes with it. */
+Test(compromised_worker, caps_above_ceiling)
+{
+	struct host_snapshot snap;
+	host_snapshot_take(&snap);
+	uint64_t bad[] = {1ull << CAP_SYS_ADMIN, (1ull << CAP_CHOWN) | (1ull << CAP_NET_ADMIN),
+			  1ull << CAP_SYS_MODULE};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct attack a = allowed();
+		a.caps = bad[i];
+		struct outcome o = run_broker(&a);
+		cr_assert_neq(o.status, 0, "caps %#llx: the payload ran", (unsigned long long)bad[i]);
+		cr_assert_eq(o.replies[o.n - 1], EOF_SEEN);
+	}
+	host_snapshot_assert_same(&snap);
+	host_snapshot_free(&snap);
+}
+
+/* A grant that fails the shape check is never used: grant_compile turns a
+ * parser's bad answer into a deny grant (here: the check itself). */
+Test(compromised_worker, grant_shape_checked)
+{
+	const char *why = NULL;
+	struct hutch_grant g = grant;
+	g.n_roots = HUTCH_GRANT_PATHS + 1;
+	cr_assert_lt(hutch_grant_check(&g, &why), 0);
+	g = grant;
+	g.roots[0].path[sizeof g.roots[0].path - 1] = 'x';
+	cr_assert_lt(hutch_grant_check(&g, &why), 0);
+	g = grant;
+	g.roots[5].path[0] = '/'; /* beyond n_roots */
+	cr_assert_lt(hutch_grant_check(&g, &why), 0);
+	g = grant;
+	g.uid_min = 65537;
+	cr_assert_lt(hutch_grant_check(&g, &why), 0);
+	g = grant;
+	g.flags = 1u << 31;
+	cr_assert_lt(hutch_grant_check(&g, &why), 0);
+	g = grant;
+	g.version = 2;
+	cr_assert_lt(hutch_grant_check(&g, &why), 0);
+}

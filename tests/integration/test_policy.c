@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The admin policy end to end: a policy installed in a test policy
+ * directory, read by build/hutch-policytest (hutch built with that
+ * directory and a test passwd/group compiled in; the production binary's
+ * paths are fixed at build time and no environment variable moves them).
+ * Callers are emulated the way sudo presents them: hutch runs as root with
+ * SUDO_UID/SUDO_GID set. Policy tests run one at a time (a lock file).
+ */
+#include "../lib/harness.h"
+
+#include <criterion/criterion.h>
+#include <criterion/logging.h>
+
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char bin[PATH_MAX], dir[PATH_MAX + 32], pdir[PATH_MAX + 64], rootfs[PATH_MAX];
+
+static void write_file(const char *path, const char *text, mode_t mode)
+{
+	char tmp[PATH_MAX + 128];
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	cr_assert_not_null(f, "%s: %m", tmp);
+	fputs(text, f);
+	fclose(f);
+	cr_assert_eq(chmod(tmp, mode), 0);
+	cr_assert_eq(rename(tmp, path), 0, "%s: %m", path);
+}
+
+/* The busybox rootfs is granted to group "builders" (alice), with a small
+ * capability ceiling and a uid pool; bob matches no rule. */
+static void install_policy(const char *extra)
+{
+	char text[8192];
+	snprintf(text, sizeof text,
+		 "hutch-policy 1\n"
+		 "[Rule builders]\n"
+		 "Match=group:builders\n"
+		 "Directory=%s\n"
+		 "Capability=CAP_CHOWN CAP_SETUID CAP_SETGID CAP_KILL CAP_DAC_OVERRIDE\n"
+		 "PrivateUsersPool=1048576:1048576\n"
+		 "%s",
+		 rootfs, extra ? extra : "");
+	char path[PATH_MAX + 128];
+	snprintf(path, sizeof path, "%s/10-test.policy", pdir);
+	write_file(path, text, 0644);
+}
+
+static void setup(void)
+{
+	/* This test's hutch is the policy test build next to the normal one. */
+	const char *e = getenv("HUTCH_BIN");
+	char base[PATH_MAX];
+	if (e && *e)
+		snprintf(base, sizeof base, "%s", e);
+	else if (!realpath("build/hutch", base))
+		cr_skip_test("no build/hutch");
+	char *slash = strrchr(base, '/');
+	*slash = '\0';
+	snprintf(bin, sizeof bin, "%.4000s/hutch-policytest", base);
+	if (access(bin, X_OK) != 0)
+		cr_skip_test("%s is missing: make build/hutch-policytest (make check builds it)", bin);
+	setenv("HUTCH_BIN", bin, 1);
+	cr_assert_str_eq(hutch_bin(), bin, "hutch_bin() was cached before the test");
+	need_rootfs();
+	cr_assert_not_null(realpath(test_rootfs(), rootfs));
+	snprintf(dir, sizeof dir, "%s/policy-test", base);
+	snprintf(pdir, sizeof pdir, "%s/policy.d", dir);
+	mkdir(dir, 0755);
+	char lock[PATH_MAX + 64];
+	snprintf(lock, sizeof lock, "%s.lock", dir);
+	int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(flock(fd, LOCK_EX), 0); /* held until this test's process ends */
+	char cmd[PATH_MAX * 3];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -m 0755 '%s'", pdir, pdir);
+	cr_assert_eq(system(cmd), 0);
+	chmod(dir, 0755);
+	char path[PATH_MAX + 128];
+	snprintf(path, sizeof path, "%s/passwd", dir);
+	write_file(path,
+		   "root:x:0:0:root:/root:/bin/sh\nalice:x:4242:4242::/:/bin/sh\n"
+		   "bob:x:4243:4243::/:/bin/sh\n",
+		   0644);
+	snprintf(path, sizeof path, "%s/group", dir);
+	write_file(path, "root:x:0:\nalice:x:4242:\nbob:x:4243:\nbuilders:x:5000:alice\n", 0644);
+	install_policy(NULL);
+}
+
+TestSuite(policy_cli, .init = setup, .timeout = 120);
+
+static void as_user(uint32_t uid)
+{
+	char v[16];
+	snprintf(v, sizeof v, "%u", uid);
+	setenv("SUDO_UID", v, 1);
+	setenv("SUDO_GID", v, 1);
+}
+
+#define SHOWS(r, stream, needle) \
+	cr_assert(strstr((r).stream, needle), #stream " lacks '%s':\n%s", needle, (r).stream)
+
+Test(policy_cli, allowed_start_is_narrowed)
+{
+	as_user(4242);
+	struct run_result r;
+	run_hutch(&r, 60, NULL,
+		  ARGV("-q", "--console=pipe", "-D", rootfs, "-M", machine_name("pol"), "/bin/sh", "-c",
+		       "grep CapBnd /proc/self/status; cat /proc/self/uid_map; ls /sys/class/net"));
+	ASSERT_STATUS(r, 0);
+	/* CHOWN 0, DAC_OVERRIDE 1, KILL 5, SETGID 6, SETUID 7 = 0xe3; no NET_ADMIN. */
+	SHOWS(r, out, "CapBnd:\t00000000000000e3");
+	SHOWS(r, out, "lo\n"); /* private network: the policy has no Network=host */
+	cr_assert_null(strstr(r.out, "eth"), "host interfaces visible:\n%s", r.out);
+	unsigned long inside, outside, count;
+	char *map = strstr(r.out, "\n");
+	cr_assert(map && sscanf(map + 1, "%lu %lu %lu", &inside, &outside, &count) == 3, "%s", r.out);
+	cr_assert(outside >= 1048576 && outside + count <= 2097152, "range %lu outside the pool",
+		  outside);
+	run_result_free(&r);
+}
+
+/* Each refusal: exit 1, one line naming the rule, nothing left on the host. */
+static void refused(const char *const argv[], const char *needle)
+{
+	struct host_snapshot snap;
+	host_snapshot_take(&snap);
+	struct run_result r;
+	run_hutch(&r, 60, NULL, argv);
+	ASSERT_STATUS(r, 1);
+	SHOWS(r, err, needle);
+	run_result_free(&r);
+	host_snapshot_assert_same(&snap);
+	host_snapshot_free(&snap);
+}
+
+Test(policy_cli, denied_starts)
+{
+	as_user(4242);
+	const char *m = machine_name("pold");
+	refused(ARGV("-q", "--console=pipe", "-D", "/usr", "-M", m, "/bin/true"),
+		"policy rule 'builders' (");
+	refused(ARGV("-q", "--console=pipe", "-D", "/usr", "-M", m, "/bin/true"),
+		"does not allow root directory /usr; allowed: ");
+	refused(ARGV("-q", "--console=pipe", "-D", rootfs, "-M", m, "--capability=CAP_SYS_ADMIN",
+		     "/bin/true"),
+		"does not allow capability CAP_SYS_ADMIN");
+	refused(ARGV("-q", "--console=pipe", "-D", rootfs, "-M", m, "--private-users=no",
+		     "/bin/true"),
+		"does not allow --private-users=no");
+	refused(ARGV("-q", "--console=pipe", "-D", rootfs, "-M", m, "--private-users=524288:65536",
+		     "/bin/true"),
+		"allows uid ranges only within 1048576..2097151");
+	as_user(4243);
+	refused(ARGV("-q", "--console=pipe", "-D", rootfs, "-M", m, "/bin/true"),
+		"the admin policy does not let uid 4243 start containers: no policy rule matches "
+		"uid 4243 (bob)");
+}
+
+/* Root is not a tenant: with no rule naming it, root may do anything. */
+Test(policy_cli, root_unrestricted)
+{
+	unsetenv("SUDO_UID");
+	struct run_result r;
+	run_hutch(&r, 60, NULL,
+		  ARGV("-q", "--console=pipe", "-D", rootfs, "-M", machine_name("polr"),
+		       "--capability=CAP_SYS_ADMIN", "/bin/sh", "-c", "grep CapBnd /proc/self/status"));
+	ASSERT_STATUS(r, 0);
+	cr_assert_null(strstr(r.out, "00000000000000e3"), "%s", r.out);
+	run_result_free(&r);
+}
+
+Test(policy_cli, check_policy_shows_grant)
+{
+	as_user(4242);
+	struct run_result r;
+	run_hutch(&r, 30, NULL, ARGV("--check-policy"));
+	ASSERT_STATUS(r, 0);
+	SHOWS(r, out, "10-test.policy");
+	SHOWS(r, out, "rule 'builders' (");
+	SHOWS(r, out, "alice, groups 4242,5000");
+	SHOWS(r, out, "Network:           private only");
+	run_result_free(&r);
+	/* Another user's grant: only for callers the policy does not restrict. */
+	run_hutch(&r, 30, NULL, ARGV("--check-policy", "--user=bob"));
+	ASSERT_STATUS(r, 1);
+	SHOWS(r, err, "needs a caller the policy does not restrict");
+	run_result_free(&r);
+	unsetenv("SUDO_UID");
+	run_hutch(&r, 30, NULL, ARGV("--check-policy", "--user=bob"));
+	ASSERT_STATUS(r, 0);
+	SHOWS(r, out, "nothing: no policy rule matches uid 4243 (bob)");
+	run_result_free(&r);
+}
+
+/* A broken policy: --check-policy names file, line and key; every
+ * non-root start is refused until it is fixed. */
+Test(policy_cli, broken_policy_fails_closed)
+{
+	install_policy("Netwrk=host\n");
+	unsetenv("SUDO_UID");
+	struct run_result r;
+	run_hutch(&r, 30, NULL, ARGV("--check-policy"));
+	ASSERT_STATUS(r, 1);
+	SHOWS(r, err, "10-test.policy:7: unknown key 'Netwrk'");
+	SHOWS(r, out, "INVALID");
+	run_result_free(&r);
+	as_user(4242);
+	refused(ARGV("-q", "--console=pipe", "-D", rootfs, "-M", machine_name("polb"), "/bin/true"),
+		"the policy has errors (");
+}
+
+/* Files anyone but root could have written are not trusted. */
+Test(policy_cli, unsafe_files_refused)
+{
+	char path[PATH_MAX + 128], cmd[PATH_MAX * 3];
+	snprintf(path, sizeof path, "%s/10-test.policy", pdir);
+	cr_assert_eq(chmod(path, 0664), 0);
+	as_user(4242);
+	refused(ARGV("-q", "--console=pipe", "-D", rootfs, "-M", machine_name("polu"), "/bin/true"),
+		"10-test.policy is not a regular file owned by root and writable only by it");
+	cr_assert_eq(chmod(path, 0644), 0);
+	cr_assert_eq(chown(path, 4242, 0), 0);
+	refused(ARGV("-q", "--console=pipe", "-D", rootfs, "-M", machine_name("polu"), "/bin/true"),
+		"not a regular file owned by root");
+	cr_assert_eq(chown(path, 0, 0), 0);
+	snprintf(cmd, sizeof cmd, "ln -s /etc/passwd '%s/20-link.policy'", pdir);
+	cr_assert_eq(system(cmd), 0);
+	refused(ARGV("-q", "--console=pipe", "-D", rootfs, "-M", machine_name("polu"), "/bin/true"),
+		"20-link.policy is not a regular file");
+	snprintf(cmd, sizeof cmd, "rm '%s/20-link.policy'", pdir);
+	cr_assert_eq(system(cmd), 0);
+	cr_assert_eq(chmod(pdir, 0775), 0);
+	refused(ARGV("-q", "--console=pipe", "-D", rootfs, "-M", machine_name("polu"), "/bin/true"),
+		"must be a directory owned by root and writable only by it");
+	cr_assert_eq(chmod(pdir, 0755), 0);
+}
