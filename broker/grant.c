@@ -10,9 +10,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -131,14 +133,23 @@ int grant_compile(hutch_policy_fn parse, const char *report_user, struct hutch_g
  * or below one? By identity, not by name: walk up through ".." from the
  * fd comparing device and inode with each granted path, so no "..", symlink
  * or bind-mount spelling of a path can pass for another. `fd` must be a
- * directory (a file's parent directory for a file).
+ * directory (a file's parent directory for a file). The granted paths are
+ * resolved without symlinks: a tenant who owns a directory on the way
+ * cannot swap a component for a symlink to "/" and widen the grant.
  */
+static bool granted_stat(const char *path, struct stat *st)
+{
+	struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_NO_SYMLINKS};
+	_cleanup_close_ int fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
+	return fd >= 0 && fstat(fd, st) == 0;
+}
+
 int grant_path_ok(const struct hutch_grant_path *list, uint32_t n, uint32_t need, int fd)
 {
 	struct stat want[HUTCH_GRANT_PATHS], st, up_st;
 	bool have[HUTCH_GRANT_PATHS];
 	for (uint32_t i = 0; i < n && i < HUTCH_GRANT_PATHS; i++)
-		have[i] = (list[i].flags & need) == need && stat(list[i].path, &want[i]) == 0;
+		have[i] = (list[i].flags & need) == need && granted_stat(list[i].path, &want[i]);
 	_cleanup_close_ int cur = fcntl(fd, F_DUPFD_CLOEXEC, 3);
 	for (int depth = 0; cur >= 0 && depth < 4096 && fstat(cur, &st) == 0; depth++) {
 		for (uint32_t i = 0; i < n && i < HUTCH_GRANT_PATHS; i++)

@@ -327,3 +327,22 @@ Test(compromised_worker, grant_shape_checked)
 	g.version = 2;
 	cr_assert_lt(hutch_grant_check(&g, &why), 0);
 }
+
+/* The admin granted a path a tenant can change (a directory the tenant owns
+ * on the way); the tenant swaps the granted component for a symlink to "/".
+ * The granted path is resolved without symlinks, so nothing is granted. */
+Test(compromised_worker, granted_path_swapped_for_symlink)
+{
+	char dir[PATH_MAX], link[PATH_MAX + 32];
+	cr_assert_not_null(realpath(test_rootfs(), dir));
+	snprintf(link, sizeof link, "%s/tmp/cw-granted-%d", dir, (int)getpid());
+	unlink(link);
+	cr_assert_eq(symlink("/", link), 0, "symlink: %m");
+	memset(grant.roots[0].path, 0, sizeof grant.roots[0].path);
+	cr_assert_lt(strlen(link), sizeof grant.roots[0].path);
+	memcpy(grant.roots[0].path, link, strlen(link));
+	struct attack a = allowed(); /* the rootfs: below "/" */
+	struct outcome o = run_broker(&a);
+	unlink(link);
+	cr_assert_eq(o.replies[0], -EACCES, "OPEN_ROOT answered %d", o.replies[0]);
+}

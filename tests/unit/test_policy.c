@@ -317,3 +317,45 @@ Test(policy, print_grant)
 	cr_assert(strstr(buf, "private only"), "%s", buf);
 	free(buf);
 }
+
+/* The examples shipped in policy/ (and shown in policy/README.md) parse,
+ * and give the grants the README describes. */
+static void parse_example(const char *name)
+{
+	char path[256];
+	snprintf(path, sizeof path, "policy/%s", name);
+	FILE *f = fopen(path, "r");
+	cr_assert_not_null(f, "%s: %m (tests run from the repository root)", path);
+	static char text[65536];
+	size_t n = fread(text, 1, sizeof text, f);
+	fclose(f);
+	cr_assert_eq(policy_parse(pol, path, text, n, err, sizeof err), 0, "%s", err);
+}
+
+Test(policy, shipped_examples)
+{
+	parse_example("build-host.policy");
+	struct hutch_grant g;
+	int shadowed;
+	/* carol is in "builders" only (group_db above). */
+	grant_for(1005, 1005, "carol", &g, &shadowed);
+	cr_assert_str_eq(g.rule, "builders");
+	cr_assert_eq(g.flags, HUTCH_GRANT_NET_HOST);
+	cr_assert_str_eq(g.mandatory_profile, "build");
+	cr_assert_eq(g.binds[0].flags, 0, "the mirror is read-only");
+	grant_for(1006, 1006, "mallory", &g, NULL);
+	cr_assert_eq(g.kind, HUTCH_GRANT_DENY);
+
+	pol->n = 0;
+	parse_example("ci-runner.policy");
+	grant_for(998, 998, "gitlab-runner", &g, NULL);
+	cr_assert_str_eq(g.rule, "ci-jobs");
+	cr_assert_eq(g.flags, 0, "CI jobs: no host network");
+	cr_assert_eq(g.n_binds, 0);
+	cr_assert_eq(g.memory_max, 2ull << 30);
+
+	pol->n = 0;
+	parse_example("selinux-system.policy");
+	cr_assert_str_eq(pol->rules[0].g.selinux_range, "s0-s0:c0.c255");
+	cr_assert_eq(pol->rules[0].g.cap_max, default_capabilities);
+}
