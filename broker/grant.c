@@ -206,3 +206,25 @@ int grant_exec_ok(const struct hutch_grant *g, const struct hutch_exec *e)
 		return -EACCES;
 	return 0;
 }
+
+/*
+ * OPEN_HOST_FILE (--load-credential=): a caller the policy restricts may
+ * read only files in a directory at or below a Bind=/BindReadOnly= path.
+ * The file is opened beneath the checked directory fd, without symlinks.
+ */
+int grant_open_host_file(const struct hutch_grant *g, const char *path, int *out)
+{
+	if (g->kind == HUTCH_GRANT_ALL)
+		return files_open_regular(AT_FDCWD, path, 0, out);
+	const char *slash = strrchr(path, '/'); /* absolute: the decoder checked */
+	char dir[HUTCH_PATH_MAX] = "/";
+	if (g->kind != HUTCH_GRANT_RULE || !slash)
+		return -EACCES;
+	if (slash > path)
+		memcpy(dir, path, (size_t)(slash - path)), dir[slash - path] = '\0';
+	_cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	int r = grant_path_ok(g->binds, g->n_binds, 0, dfd);
+	return r < 0 ? r : files_open_regular(dfd, slash + 1, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, out);
+}

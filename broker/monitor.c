@@ -350,10 +350,10 @@ int broker_main(int sock, pid_t worker, const struct hutch_grant *grant, hutch_p
 		}
 		case HUTCH_MSG_OPEN_FILE:
 		case HUTCH_MSG_OPEN_HOST_FILE:
-			/* --load-credential= names any host file: the caller is root. */
+			/* --load-credential= names a host file: the grant says which. */
 			r = msg->hdr.type == HUTCH_MSG_OPEN_FILE
 				    ? handle_open_file(&m, &msg->u.open_file, &fd)
-				    : files_open_regular(AT_FDCWD, msg->u.open_host_file.path, 0, &fd);
+				    : grant_open_host_file(grant, msg->u.open_host_file.path, &fd);
 			hutch_send_reply(m.sock, r, NULL, r < 0 ? NULL : &fd, r < 0 ? 0 : 1);
 			closep(&fd);
 			break;

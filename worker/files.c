@@ -21,6 +21,7 @@
 #include "../common/util.h"
 #include "client.h"
 #include "options.h"
+#include "policy.h"
 #include "settings.h"
 
 #define CREDENTIALS_DIR "/run/host/credentials"
@@ -409,6 +410,11 @@ static void prepare_credentials(struct client *c)
 		}
 		if (r == 0 && total + cr->len > HUTCH_CREDENTIALS_TOTAL_MAX)
 			r = -EFBIG;
+		if (r == -EACCES && policy_restricts()) {
+			log_error("--load-credential=%s: the admin policy does not allow reading %s "
+				  "(only files below its Bind=/BindReadOnly= paths)", cr->id, h.path);
+			exit(1);
+		}
 		if (r < 0) {
 			errno = -r;
 			log_error("--load-credential=%s: cannot read %s: %s", cr->id, h.path,

@@ -92,5 +92,7 @@ int policy_main(int out_fd, struct hutch_policy_input *in);
 int policy_apply(struct settings *s, const struct hutch_grant *g);
 /* One line: "policy rule 'R' (FILE:LINE) does not allow WHAT VALUE; allowed: ..." */
 void policy_refused(const char *what, const char *value);
+/* After policy_apply: does a policy rule restrict this caller? (for messages) */
+bool policy_restricts(void);
 
 #endif

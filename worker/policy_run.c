@@ -368,10 +368,18 @@ void policy_refused(const char *what, const char *value)
 			  g->source, what, value, n ? allowed : "none", n ? " and below" : "");
 }
 
+static bool restricted;
+
+bool policy_restricts(void)
+{
+	return restricted;
+}
+
 int policy_apply(struct settings *s, const struct hutch_grant *g)
 {
 	char msg[256];
 	applied = g;
+	restricted = g->kind != HUTCH_GRANT_ALL;
 	if (g->kind == HUTCH_GRANT_ALL)
 		return 0;
 	if (g->kind != HUTCH_GRANT_RULE) {

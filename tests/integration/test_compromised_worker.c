@@ -45,6 +45,7 @@ struct attack {
 	uint32_t uid_base, uid_count;
 	uint64_t caps;         /* EXEC bounding set */
 	bool second_open_root; /* retry OPEN_ROOT after a refusal */
+	const char *host_file; /* OPEN_HOST_FILE (--load-credential=) after OPEN_ROOT, then stop */
 };
 
 struct outcome {
@@ -107,6 +108,12 @@ static _Noreturn void worker_script(int sock, int res, const struct attack *a)
 			snprintf(root.path, sizeof root.path, "%s", realpath(test_rootfs(), dir));
 			ask(sock, res, HUTCH_MSG_OPEN_ROOT, &root);
 		}
+		_exit(0);
+	}
+	if (a->host_file) {
+		static struct hutch_open_host_file h;
+		snprintf(h.path, sizeof h.path, "%s", a->host_file);
+		ask(sock, res, HUTCH_MSG_OPEN_HOST_FILE, &h);
 		_exit(0);
 	}
 	struct hutch_create c = {
@@ -346,4 +353,38 @@ Test(compromised_worker, granted_path_swapped_for_symlink)
 	struct outcome o = run_broker(&a);
 	unlink(link);
 	cr_assert_eq(o.replies[0], -EACCES, "OPEN_ROOT answered %d", o.replies[0]);
+}
+
+/* --load-credential= makes the monitor open a host file the caller names:
+ * under a grant, only below a Bind=/BindReadOnly= directory, no symlinks. */
+Test(compromised_worker, host_file_outside_binds)
+{
+	char dir[PATH_MAX], bind[PATH_MAX + 64], path[PATH_MAX + 128];
+	cr_assert_not_null(realpath(test_rootfs(), dir));
+	snprintf(bind, sizeof bind, "%s/tmp/cw-cred-%d", dir, (int)getpid());
+	cr_assert_eq(mkdir(bind, 0700), 0, "%s: %m", bind);
+	snprintf(path, sizeof path, "%s/ok", bind);
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	snprintf(path, sizeof path, "%s/evil", bind);
+	cr_assert_eq(symlink("/etc/shadow", path), 0);
+	cr_assert_lt(strlen(bind), sizeof grant.binds[0].path);
+	memcpy(grant.binds[0].path, bind, strlen(bind));
+	grant.n_binds = 1;
+	struct { const char *suffix; int want; } cases[] = {
+		{"/ok", 0}, {"/evil", -ELOOP}, {"/../../etc/passwd", -EACCES}, {"", -EACCES},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct attack a = allowed();
+		snprintf(path, sizeof path, "%s%s", cases[i].suffix[0] ? bind : "/etc/shadow",
+			 cases[i].suffix);
+		a.host_file = path;
+		struct outcome o = run_broker(&a);
+		cr_assert_eq(o.n, 2);
+		cr_assert_eq(o.replies[1], cases[i].want, "%s: answered %d", path, o.replies[1]);
+	}
+	char cmd[PATH_MAX + 128];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", bind);
+	cr_assert_eq(system(cmd), 0);
 }

@@ -160,6 +160,9 @@ Test(policy_cli, denied_starts)
 	refused(ARGV("-q", "--console=pipe", "-D", rootfs, "-M", m, "--private-users=524288:65536",
 		     "/bin/true"),
 		"allows uid ranges only within 1048576..2097151");
+	refused(ARGV("-q", "--console=pipe", "-D", rootfs, "-M", m, "--load-credential=pw:/etc/shadow",
+		     "/bin/true"),
+		"--load-credential=pw: the admin policy does not allow reading /etc/shadow");
 	as_user(4243);
 	refused(ARGV("-q", "--console=pipe", "-D", rootfs, "-M", m, "/bin/true"),
 		"the admin policy does not let uid 4243 start containers: no policy rule matches "
