@@ -32,6 +32,7 @@
 #include "../../broker/broker.h"
 #include "../../common/util.h"
 #include "../../worker/policy.h"
+#include "../../worker/resources.h"
 
 #define EOF_SEEN 1 /* the broker closed the socket instead of replying */
 #define POOL_BASE 1048576u
@@ -46,6 +47,7 @@ struct attack {
 	uint64_t caps;         /* EXEC bounding set */
 	bool second_open_root; /* retry OPEN_ROOT after a refusal */
 	const char *host_file; /* OPEN_HOST_FILE (--load-credential=) after OPEN_ROOT, then stop */
+	uint64_t memory_max, tasks_max; /* CGROUP values; 0: hutch's defaults */
 };
 
 struct outcome {
@@ -92,7 +94,7 @@ static int ask(int sock, int res, uint32_t type, const void *body)
 	return out;
 }
 
-static _Noreturn void worker_script(int sock, int res, const struct attack *a)
+static _Noreturn void worker_script(int sock, int res_fd, const struct attack *a)
 {
 	/* The monitor signals the container's end with SIGUSR1 (as to hutch's worker). */
 	sigset_t usr1;
@@ -101,21 +103,32 @@ static _Noreturn void worker_script(int sock, int res, const struct attack *a)
 	sigprocmask(SIG_BLOCK, &usr1, NULL);
 	static struct hutch_open_root root;
 	snprintf(root.path, sizeof root.path, "%s", a->root);
-	if (ask(sock, res, HUTCH_MSG_OPEN_ROOT, &root) != 0) {
+	if (ask(sock, res_fd, HUTCH_MSG_OPEN_ROOT, &root) != 0) {
 		if (a->second_open_root) {
 			char dir[PATH_MAX];
 			memset(&root, 0, sizeof root);
 			snprintf(root.path, sizeof root.path, "%s", realpath(test_rootfs(), dir));
-			ask(sock, res, HUTCH_MSG_OPEN_ROOT, &root);
+			ask(sock, res_fd, HUTCH_MSG_OPEN_ROOT, &root);
 		}
 		_exit(0);
 	}
 	if (a->host_file) {
 		static struct hutch_open_host_file h;
 		snprintf(h.path, sizeof h.path, "%s", a->host_file);
-		ask(sock, res, HUTCH_MSG_OPEN_HOST_FILE, &h);
+		ask(sock, res_fd, HUTCH_MSG_OPEN_HOST_FILE, &h);
 		_exit(0);
 	}
+	/* CGROUP as the worker builds it (nspawn's defaults), with the attack's values. */
+	static struct resources res;
+	resources_finish(&res);
+	if (a->memory_max) {
+		res.cg.set |= 1u << HUTCH_LIMIT_MEMORY_MAX;
+		res.cg.value[HUTCH_LIMIT_MEMORY_MAX] = a->memory_max;
+	}
+	if (a->tasks_max)
+		res.cg.value[HUTCH_LIMIT_TASKS_MAX] = a->tasks_max;
+	if (ask(sock, res_fd, HUTCH_MSG_CGROUP, &res.cg) != 0)
+		_exit(0);
 	struct hutch_create c = {
 		.flags = HUTCH_CREATE_QUIET | (a->host_network ? 0 : HUTCH_CREATE_PRIVATE_NETWORK),
 		.kill_signal = 9,
@@ -125,15 +138,15 @@ static _Noreturn void worker_script(int sock, int res, const struct attack *a)
 	};
 	snprintf(c.machine, sizeof c.machine, "%s", machine_name("cw"));
 	strcpy(c.hostname, c.machine);
-	if (ask(sock, res, HUTCH_MSG_CREATE, &c) != 0)
+	if (ask(sock, res_fd, HUTCH_MSG_CREATE, &c) != 0)
 		_exit(0);
 	static const uint32_t api[] = {HUTCH_API_PROC, HUTCH_API_SYS, HUTCH_API_DEV};
 	for (size_t i = 0; i < ARRAY_SIZE(api); i++) {
 		struct hutch_mount_api m = {.kind = api[i]};
-		if (ask(sock, res, HUTCH_MSG_MOUNT_API, &m) != 0)
+		if (ask(sock, res_fd, HUTCH_MSG_MOUNT_API, &m) != 0)
 			_exit(0);
 	}
-	if (ask(sock, res, HUTCH_MSG_PIVOT, &(struct hutch_pivot){0}) != 0)
+	if (ask(sock, res_fd, HUTCH_MSG_PIVOT, &(struct hutch_pivot){0}) != 0)
 		_exit(0);
 	static struct hutch_exec e;
 	char *argv[] = {"/bin/true", NULL}, *envp[] = {"PATH=/bin", NULL};
@@ -141,7 +154,7 @@ static _Noreturn void worker_script(int sock, int res, const struct attack *a)
 	strcpy(e.cwd, "/");
 	if (hutch_exec_pack(&e, argv, envp) < 0)
 		_exit(2);
-	ask(sock, res, HUTCH_MSG_EXEC, &e); /* success: EOF (the socket closes on exec) */
+	ask(sock, res_fd, HUTCH_MSG_EXEC, &e); /* success: EOF (the socket closes on exec) */
 	_exit(0);
 }
 
@@ -281,9 +294,10 @@ Test(compromised_worker, create_beyond_grant)
 		a.uid_base = bad[i].uid_base;
 		a.uid_count = bad[i].uid_count;
 		struct outcome o = run_broker(&a);
-		cr_assert_eq(o.n, 2, "case %zu: %d replies", i, o.n);
+		cr_assert_eq(o.n, 3, "case %zu: %d replies", i, o.n);
 		cr_assert_eq(o.replies[0], 0);
-		cr_assert_eq(o.replies[1], -EACCES, "case %zu: CREATE answered %d", i, o.replies[1]);
+		cr_assert_eq(o.replies[1], 0, "case %zu: CGROUP refused", i);
+		cr_assert_eq(o.replies[2], -EACCES, "case %zu: CREATE answered %d", i, o.replies[2]);
 		cr_assert_neq(o.status, 0, "case %zu: broker exited 0", i);
 		if (a.userns == HUTCH_USERNS_FIXED)
 			lock_file_absent(a.uid_base);
@@ -387,4 +401,32 @@ Test(compromised_worker, host_file_outside_binds)
 	char cmd[PATH_MAX + 128];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", bind);
 	cr_assert_eq(system(cmd), 0);
+}
+
+/* Resource ceilings: the CGROUP record sent before CREATE must set each
+ * limit the grant caps, at or below the ceiling ("infinity" is above). */
+Test(compromised_worker, limits_above_ceiling)
+{
+	struct host_snapshot snap;
+	host_snapshot_take(&snap);
+	grant.memory_max = 1ull << 30;
+	grant.tasks_max = 1024;
+	struct { uint64_t mem, tasks; } bad[] = {
+		{2ull << 30, 512},           /* memory above */
+		{0, 512},                    /* memory not set at all */
+		{HUTCH_LIMIT_INFINITY, 512}, /* memory infinity */
+		{1ull << 30, 0},             /* tasks: nspawn's default 16384 */
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct attack a = allowed();
+		a.memory_max = bad[i].mem;
+		a.tasks_max = bad[i].tasks;
+		struct outcome o = run_broker(&a);
+		cr_assert_eq(o.n, 3, "case %zu: %d replies", i, o.n);
+		cr_assert_eq(o.replies[1], 0, "case %zu: CGROUP refused: %d", i, o.replies[1]);
+		cr_assert_eq(o.replies[2], -EACCES, "case %zu: CREATE answered %d", i, o.replies[2]);
+		cr_assert_neq(o.status, 0);
+	}
+	host_snapshot_assert_same(&snap);
+	host_snapshot_free(&snap);
 }

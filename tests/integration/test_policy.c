@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -48,6 +49,8 @@ static void install_policy(const char *extra)
 		 "Directory=%s\n"
 		 "Capability=CAP_CHOWN CAP_SETUID CAP_SETGID CAP_KILL CAP_DAC_OVERRIDE\n"
 		 "PrivateUsersPool=1048576:1048576\n"
+		 "TasksMax=512\n"
+		 "MemoryMax=1G\n"
 		 "%s",
 		 rootfs, extra ? extra : "");
 	char path[PATH_MAX + 128];
@@ -163,6 +166,12 @@ Test(policy_cli, denied_starts)
 	refused(ARGV("-q", "--console=pipe", "-D", rootfs, "-M", m, "--load-credential=pw:/etc/shadow",
 		     "/bin/true"),
 		"--load-credential=pw: the admin policy does not allow reading /etc/shadow");
+	refused(ARGV("-q", "--console=pipe", "-D", rootfs, "-M", m, "--property=MemoryMax=2G",
+		     "/bin/true"),
+		"allows MemoryMax= up to 1073741824 bytes");
+	refused(ARGV("-q", "--console=pipe", "-D", rootfs, "-M", m, "--property=TasksMax=infinity",
+		     "/bin/true"),
+		"allows TasksMax= up to 512");
 	as_user(4243);
 	refused(ARGV("-q", "--console=pipe", "-D", rootfs, "-M", m, "/bin/true"),
 		"the admin policy does not let uid 4243 start containers: no policy rule matches "
@@ -214,7 +223,7 @@ Test(policy_cli, broken_policy_fails_closed)
 	struct run_result r;
 	run_hutch(&r, 30, NULL, ARGV("--check-policy"));
 	ASSERT_STATUS(r, 1);
-	SHOWS(r, err, "10-test.policy:7: unknown key 'Netwrk'");
+	SHOWS(r, err, "10-test.policy:9: unknown key 'Netwrk'");
 	SHOWS(r, out, "INVALID");
 	run_result_free(&r);
 	as_user(4242);
@@ -246,4 +255,32 @@ Test(policy_cli, unsafe_files_refused)
 	refused(ARGV("-q", "--console=pipe", "-D", rootfs, "-M", machine_name("polu"), "/bin/true"),
 		"must be a directory owned by root and writable only by it");
 	cr_assert_eq(chmod(pdir, 0755), 0);
+}
+
+/* The pids limit: nspawn's default 16384 bends to the policy's 512. */
+Test(policy_cli, default_limit_bends_to_ceiling)
+{
+	as_user(4242);
+	const char *name = machine_name("poll");
+	struct hutch_proc p;
+	struct run_result r;
+	cr_assert_eq(hutch_start(&p, NULL,
+				 ARGV("-q", "--console=pipe", "-D", rootfs, "-M", name, "/bin/sh", "-c",
+				      "echo READY; exec sleep 30")),
+		     0);
+	bool ready = hutch_expect(&p, true, "READY", 30);
+	char path[512];
+	char *pids = NULL;
+	const char *base[] = {"/sys/fs/cgroup/pids", "/sys/fs/cgroup"}; /* hybrid, pure v2 */
+	for (int i = 0; i < 2 && ready && !pids; i++) {
+		snprintf(path, sizeof path, "%s/machine.slice/hutch-%s.scope/pids.max", base[i], name);
+		pids = read_file_str(path);
+	}
+	kill(p.pid, SIGTERM);
+	hutch_finish(&p, &r, 20);
+	cr_assert(ready, "no READY:\n%s", r.err);
+	cr_assert_not_null(pids, "no pids.max for %s", name);
+	cr_assert_str_eq(pids, "512\n");
+	free(pids);
+	run_result_free(&r);
 }
