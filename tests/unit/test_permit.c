@@ -247,9 +247,11 @@ Test(permit, check_policy_once_before_create)
 	step(HUTCH_MSG_CHECK_POLICY, 0);
 	refused(HUTCH_MSG_CHECK_POLICY, 0);
 	step(HUTCH_MSG_OPEN_ROOT, 0);
+	step(HUTCH_MSG_CGROUP, 0);
 	step(HUTCH_MSG_CREATE, 0);
 	permit_init(&st);
 	step(HUTCH_MSG_OPEN_ROOT, 0);
+	step(HUTCH_MSG_CGROUP, 0);
 	step(HUTCH_MSG_CREATE, 0);
 	refused(HUTCH_MSG_CHECK_POLICY, 0);
 }
