@@ -207,24 +207,61 @@ int grant_exec_ok(const struct hutch_grant *g, const struct hutch_exec *e)
 	return 0;
 }
 
+/* The directory of `path` (absolute: the decoder checked) if it is one of
+ * `list` or below one; *base points at the last component. */
+static int granted_dir_of(const struct hutch_grant_path *list, uint32_t n, const char *path,
+			  int *dfd, const char **base)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[HUTCH_PATH_MAX] = "/";
+	if (!slash)
+		return -EACCES;
+	if (slash > path)
+		memcpy(dir, path, (size_t)(slash - path)), dir[slash - path] = '\0';
+	_cleanup_close_ int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int r = grant_path_ok(list, n, 0, fd);
+	if (r < 0)
+		return r;
+	*dfd = steal_fd(fd);
+	*base = slash + 1;
+	return 0;
+}
+
 /*
  * OPEN_HOST_FILE (--load-credential=): a caller the policy restricts may
- * read only files in a directory at or below a Bind=/BindReadOnly= path.
- * The file is opened beneath the checked directory fd, without symlinks.
+ * read only files in a directory at or below a Bind=/BindReadOnly= path,
+ * opened beneath that checked directory fd without symlinks.
  */
 int grant_open_host_file(const struct hutch_grant *g, const char *path, int *out)
 {
 	if (g->kind == HUTCH_GRANT_ALL)
 		return files_open_regular(AT_FDCWD, path, 0, out);
-	const char *slash = strrchr(path, '/'); /* absolute: the decoder checked */
-	char dir[HUTCH_PATH_MAX] = "/";
-	if (g->kind != HUTCH_GRANT_RULE || !slash)
-		return -EACCES;
-	if (slash > path)
-		memcpy(dir, path, (size_t)(slash - path)), dir[slash - path] = '\0';
-	_cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return -errno;
-	int r = grant_path_ok(g->binds, g->n_binds, 0, dfd);
-	return r < 0 ? r : files_open_regular(dfd, slash + 1, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, out);
+	_cleanup_close_ int dfd = -1;
+	const char *base;
+	int r = g->kind == HUTCH_GRANT_RULE ? granted_dir_of(g->binds, g->n_binds, path, &dfd, &base)
+					    : -EACCES;
+	return r < 0 ? r : files_open_regular(dfd, base, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, out);
+}
+
+/* OPEN_IMAGE: the image the broker opened must be, by identity, a file in
+ * a directory at or below an Image= path. */
+int grant_image_ok(const struct hutch_grant *g, const char *path, int image_fd)
+{
+	if (g->kind == HUTCH_GRANT_ALL)
+		return 0;
+	_cleanup_close_ int dfd = -1, fd = -1;
+	const char *base;
+	struct open_how how = {.flags = O_PATH | O_CLOEXEC,
+			       .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS};
+	struct stat a, b;
+	int r = g->kind == HUTCH_GRANT_RULE
+			? granted_dir_of(g->images, g->n_images, path, &dfd, &base) : -EACCES;
+	if (r == 0 && (fd = (int)syscall(SYS_openat2, dfd, base, &how, sizeof how)) < 0)
+		r = -EACCES;
+	if (r == 0 && (fstat(fd, &a) < 0 || fstat(image_fd, &b) < 0 || a.st_dev != b.st_dev ||
+		       a.st_ino != b.st_ino))
+		r = -EACCES;
+	return r;
 }

@@ -56,6 +56,10 @@ static int handle_open_root(struct monitor *m, const struct hutch_open_root *r,
 		return -EPERM;
 	_cleanup_close_ int fd = open(r->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT && (r->flags & HUTCH_ROOT_TEMPLATE)) {
+		/* It creates a tree by path names: not for callers a policy restricts. */
+		*step = "policy: template";
+		if (m->grant->kind != HUTCH_GRANT_ALL)
+			return -EACCES;
 		int t = template_populate(r->path, r->template_path, m->sock);
 		if (t < 0)
 			return t;
@@ -359,6 +363,10 @@ int broker_main(int sock, pid_t worker, const struct hutch_grant *grant, hutch_p
 			break;
 		case HUTCH_MSG_OPEN_IMAGE:
 			r = image_open(&msg->u.open_image, &m.image_fd, &fd);
+			if (r == 0 && (r = grant_image_ok(grant, msg->u.open_image.path, m.image_fd)) < 0) {
+				close(steal_fd(m.image_fd));
+				close(steal_fd(fd));
+			}
 			m.root_how = ROOT_IMAGE;
 			m.root_ro = msg->u.open_image.flags & HUTCH_IMAGE_READ_ONLY;
 			strcpy(m.root_path, msg->u.open_image.path);

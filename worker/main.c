@@ -166,6 +166,10 @@ static void open_image(struct client *c)
 	strcpy(oi.path, path);
 	int fd = -1;
 	int r = call(c, HUTCH_MSG_OPEN_IMAGE, &oi, &fd);
+	if (r == -EACCES && policy_restricts()) {
+		policy_refused("image", path);
+		exit(1);
+	}
 	if (r < 0) {
 		errno = -r;
 		if (r == -EPERM)

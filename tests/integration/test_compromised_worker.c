@@ -48,6 +48,8 @@ struct attack {
 	bool second_open_root; /* retry OPEN_ROOT after a refusal */
 	const char *host_file; /* OPEN_HOST_FILE (--load-credential=) after OPEN_ROOT, then stop */
 	uint64_t memory_max, tasks_max; /* CGROUP values; 0: hutch's defaults */
+	const char *image;         /* OPEN_IMAGE instead of OPEN_ROOT, then stop */
+	const char *template_path; /* OPEN_ROOT with HUTCH_ROOT_TEMPLATE */
 };
 
 struct outcome {
@@ -101,8 +103,18 @@ static _Noreturn void worker_script(int sock, int res_fd, const struct attack *a
 	sigemptyset(&usr1);
 	sigaddset(&usr1, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &usr1, NULL);
+	if (a->image) {
+		static struct hutch_open_image oi;
+		snprintf(oi.path, sizeof oi.path, "%s", a->image);
+		ask(sock, res_fd, HUTCH_MSG_OPEN_IMAGE, &oi);
+		_exit(0);
+	}
 	static struct hutch_open_root root;
 	snprintf(root.path, sizeof root.path, "%s", a->root);
+	if (a->template_path) {
+		root.flags = HUTCH_ROOT_TEMPLATE;
+		snprintf(root.template_path, sizeof root.template_path, "%s", a->template_path);
+	}
 	if (ask(sock, res_fd, HUTCH_MSG_OPEN_ROOT, &root) != 0) {
 		if (a->second_open_root) {
 			char dir[PATH_MAX];
@@ -429,4 +441,56 @@ Test(compromised_worker, limits_above_ceiling)
 	}
 	host_snapshot_assert_same(&snap);
 	host_snapshot_free(&snap);
+}
+
+/* --image: only files in Image= directories, by identity (a symlink placed
+ * in a granted directory does not count); --template=: never for a caller
+ * a rule restricts (it creates a tree by path name). */
+Test(compromised_worker, images_and_templates)
+{
+	char dir[PATH_MAX], imgdir[PATH_MAX + 64], path[PATH_MAX + 128];
+	cr_assert_not_null(realpath(test_rootfs(), dir));
+	snprintf(imgdir, sizeof imgdir, "%s/tmp/cw-img-%d", dir, (int)getpid());
+	cr_assert_eq(mkdir(imgdir, 0700), 0, "%s: %m", imgdir);
+	snprintf(path, sizeof path, "%s/ok.raw", imgdir);
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(ftruncate(fd, 1 << 20), 0);
+	close(fd);
+	char outside[PATH_MAX + 64];
+	snprintf(outside, sizeof outside, "%s/tmp/cw-outside-%d.raw", dir, (int)getpid());
+	fd = open(outside, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(ftruncate(fd, 1 << 20), 0);
+	close(fd);
+	snprintf(path, sizeof path, "%s/link.raw", imgdir);
+	cr_assert_eq(symlink(outside, path), 0);
+	cr_assert_lt(strlen(imgdir), sizeof grant.images[0].path);
+	memcpy(grant.images[0].path, imgdir, strlen(imgdir));
+	grant.n_images = 1;
+	struct { const char *name; int want; } cases[] = {
+		{"ok.raw", 0}, {"link.raw", -EACCES}, {NULL, -EACCES},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct attack a = allowed();
+		if (cases[i].name)
+			snprintf(path, sizeof path, "%s/%s", imgdir, cases[i].name);
+		else
+			snprintf(path, sizeof path, "%s", outside);
+		a.image = path;
+		struct outcome o = run_broker(&a);
+		cr_assert_eq(o.n, 1);
+		cr_assert_eq(o.replies[0], cases[i].want, "%s: answered %d", path, o.replies[0]);
+	}
+	/* A missing root inside the granted tree, populated from the granted tree. */
+	struct attack a = allowed();
+	snprintf(path, sizeof path, "%s/tmp/cw-new-root-%d", dir, (int)getpid());
+	a.root = path;
+	a.template_path = dir;
+	struct outcome o = run_broker(&a);
+	cr_assert_eq(o.replies[0], -EACCES, "template: answered %d", o.replies[0]);
+	cr_assert_neq(access(path, F_OK), 0, "%s was created", path);
+	char cmd[PATH_MAX + 256];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s'", imgdir, outside);
+	cr_assert_eq(system(cmd), 0);
 }

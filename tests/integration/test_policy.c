@@ -172,6 +172,15 @@ Test(policy_cli, denied_starts)
 	refused(ARGV("-q", "--console=pipe", "-D", rootfs, "-M", m, "--property=TasksMax=infinity",
 		     "/bin/true"),
 		"allows TasksMax= up to 512");
+	refused(ARGV("-q", "--console=pipe", "--image=/etc/hostname", "-M", m, "/bin/true"),
+		"does not allow image /etc/hostname; allowed: none");
+	char missing[PATH_MAX + 32];
+	snprintf(missing, sizeof missing, "%s-new-%d", rootfs, (int)getpid());
+	char tmpl[PATH_MAX + 32];
+	snprintf(tmpl, sizeof tmpl, "--template=%s", rootfs);
+	refused(ARGV("-q", "--console=pipe", "-D", missing, tmpl, "-M", m, "/bin/true"),
+		"does not allow --template=");
+	cr_assert_neq(access(missing, F_OK), 0, "%s was created", missing);
 	as_user(4243);
 	refused(ARGV("-q", "--console=pipe", "-D", rootfs, "-M", m, "/bin/true"),
 		"the admin policy does not let uid 4243 start containers: no policy rule matches "
