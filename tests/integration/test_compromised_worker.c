@@ -410,7 +410,7 @@ Test(compromised_worker, host_file_outside_binds)
 		cr_assert_eq(o.n, 2);
 		cr_assert_eq(o.replies[1], cases[i].want, "%s: answered %d", path, o.replies[1]);
 	}
-	char cmd[PATH_MAX + 128];
+	static char cmd[2 * PATH_MAX];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", bind);
 	cr_assert_eq(system(cmd), 0);
 }
@@ -490,7 +490,7 @@ Test(compromised_worker, images_and_templates)
 	struct outcome o = run_broker(&a);
 	cr_assert_eq(o.replies[0], -EACCES, "template: answered %d", o.replies[0]);
 	cr_assert_neq(access(path, F_OK), 0, "%s was created", path);
-	char cmd[PATH_MAX + 256];
+	static char cmd[3 * PATH_MAX];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s'", imgdir, outside);
 	cr_assert_eq(system(cmd), 0);
 }
