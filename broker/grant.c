@@ -81,10 +81,15 @@ static int open_inputs(struct hutch_policy_input *in, char *why, size_t n)
 		}
 	}
 	closedir(d);
-	/* The host's user database, for user: and group: matches (optional). */
-	in->passwd_fd = r == 0 ? open_checked(AT_FDCWD, hutch_host_passwd, why, n, "") : -1;
-	in->group_fd = r == 0 ? open_checked(AT_FDCWD, hutch_host_group, why, n, "") : -1;
 	return r;
+}
+
+/* The host's user database, for user: and group: matches (optional). */
+static void open_userdb(struct hutch_policy_input *in)
+{
+	char ignored[8];
+	in->passwd_fd = open_checked(AT_FDCWD, hutch_host_passwd, ignored, sizeof ignored, "");
+	in->group_fd = open_checked(AT_FDCWD, hutch_host_group, ignored, sizeof ignored, "");
 }
 
 int grant_compile(hutch_policy_fn parse, const char *report_user, struct hutch_grant *g)
@@ -103,6 +108,7 @@ int grant_compile(hutch_policy_fn parse, const char *report_user, struct hutch_g
 			log_error("%s", why);
 		return report_user ? r : 0;
 	}
+	open_userdb(&in);
 	int p[2];
 	pid_t pid = pipe2(p, O_CLOEXEC) < 0 ? -1 : fork();
 	if (pid == 0) {
