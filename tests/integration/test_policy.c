@@ -293,3 +293,20 @@ Test(policy_cli, default_limit_bends_to_ceiling)
 	free(pids);
 	run_result_free(&r);
 }
+
+/* A policy directory without files still restricts tenants: nothing matches. */
+Test(policy_cli, empty_policy_dir_refuses_tenants)
+{
+	char path[PATH_MAX + 128];
+	snprintf(path, sizeof path, "%s/10-test.policy", pdir);
+	cr_assert_eq(unlink(path), 0);
+	as_user(4242);
+	refused(ARGV("-q", "--console=pipe", "-D", rootfs, "-M", machine_name("pole"), "/bin/true"),
+		"no policy rule matches uid 4242 (alice)");
+	unsetenv("SUDO_UID");
+	struct run_result r;
+	run_hutch(&r, 30, NULL,
+		  ARGV("-q", "--console=pipe", "-D", rootfs, "-M", machine_name("pole"), "/bin/true"));
+	ASSERT_STATUS(r, 0); /* root is not a tenant */
+	run_result_free(&r);
+}
