@@ -109,22 +109,22 @@ int grant_compile(hutch_policy_fn parse, const char *report_user, struct hutch_g
 		return report_user ? r : 0;
 	}
 	open_userdb(&in);
-	int p[2];
+	int p[2] = {-1, -1};
 	pid_t pid = pipe2(p, O_CLOEXEC) < 0 ? -1 : fork();
 	if (pid == 0) {
 		close(p[0]);
 		_exit(parse(p[1], &in));
 	}
 	close_inputs(&in);
+	closep(&p[1]);
 	ssize_t n = -1;
 	int status = -1;
 	if (pid > 0) {
-		close(p[1]);
 		n = report_user ? 0 : read_full(p[0], g, sizeof *g);
-		close(p[0]);
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
 	}
+	closep(&p[0]);
 	bool ok = pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 	if (report_user)
 		return ok ? 0 : -EINVAL;
