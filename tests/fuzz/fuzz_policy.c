@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * libFuzzer target for worker/policy.c. The input is one policy file; it
- * is parsed, matched for a few callers, and every grant that comes out
+ * libFuzzer target for worker/policy.c. The input is one policy file (if
+ * its first byte is odd, the rest after "hutch-policy 1" and a rule header,
+ * so the fuzzer reaches the keys without guessing them); it is parsed,
+ * matched for a few callers, and every grant that comes out
  * must pass the broker's shape check (hutch_grant_check): whatever the
  * admin's file holds, the parser never hands the broker a malformed grant.
  */
@@ -29,7 +31,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char err[POLICY_ERR_MAX];
 	p.n = 0;
 	err[0] = '\0';
-	int r = policy_parse(&p, "f.policy", (const char *)data, size, err, sizeof err);
+	static char buf[80000];
+	static const char prefix[] = "hutch-policy 1\n[Rule fuzz]\nMatch=uid:1000\n";
+	const char *text = (const char *)data;
+	if (size > 0 && (data[0] & 1) && size - 1 + sizeof prefix < sizeof buf) {
+		memcpy(buf, prefix, sizeof prefix - 1);
+		memcpy(buf + sizeof prefix - 1, data + 1, size - 1);
+		text = buf;
+		size = size - 1 + sizeof prefix - 1;
+	}
+	int r = policy_parse(&p, "f.policy", text, size, err, sizeof err);
 	CHECK(r == 0 || (r == -22 && !strncmp(err, "f.policy:", 9)));
 	CHECK(p.n <= POLICY_MAX_RULES);
 	for (size_t i = 0; i < sizeof uids / sizeof uids[0]; i++) {
