@@ -13,12 +13,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -89,34 +91,31 @@ static int write_proc(pid_t pid, const char *file, const char *text)
 	return write(fd, text, strlen(text)) == (ssize_t)strlen(text) ? 0 : -errno;
 }
 
-/* A user namespace mapping [inside, inside+count) to [outside, ...), by fd. */
+/* The helper that holds a new user namespace until we have its fd: born in
+ * it, sharing our memory (no page tables to copy), idle until killed. */
+static int hold_userns(void *arg)
+{
+	for (;;)
+		pause();
+	return 0;
+}
+
+/* A user namespace mapping [inside, inside+count) to [outside, ...), by fd.
+ * The helper need not run at all: it is in the namespace once clone
+ * returns, so the maps are written and the fd taken at once. */
 static int make_userns(uint32_t inside, uint32_t outside, uint32_t count)
 {
-	int ready[2], go[2];
-	if (pipe2(ready, O_CLOEXEC) < 0)
+	/* Reaped before we return, so one stack serves every call. */
+	static char stack[8192] __attribute__((aligned(64)));
+	int pidfd = -1;
+	pid_t pid = clone(hold_userns, stack + sizeof stack,
+			  CLONE_NEWUSER | CLONE_VM | CLONE_PIDFD | SIGCHLD, NULL, &pidfd);
+	if (pid < 0)
 		return -errno;
-	if (pipe2(go, O_CLOEXEC) < 0) {
-		close(ready[0]), close(ready[1]);
-		return -errno;
-	}
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(ready[0]), close(ready[1]), close(go[0]), close(go[1]);
-		return -errno;
-	}
-	if (pid == 0) { /* unshares, says so, and holds the namespace until we have it */
-		char b = 'u';
-		close(ready[0]), close(go[1]);
-		if (unshare(CLONE_NEWUSER) < 0 || write(ready[1], &b, 1) != 1)
-			_exit(1);
-		_exit(read(go[0], &b, 1) < 0);
-	}
-	close(ready[1]), close(go[0]);
-	char b, map[64], path[64];
-	int fd = -1, r = read(ready[0], &b, 1) == 1 ? 0 : -ECHILD;
+	char map[64], path[64];
+	int fd = -1, r;
 	snprintf(map, sizeof map, "%u %u %u\n", inside, outside, count);
-	if (r == 0)
-		r = write_proc(pid, "setgroups", "allow");
+	r = write_proc(pid, "setgroups", "allow");
 	if (r == 0)
 		r = write_proc(pid, "uid_map", map);
 	if (r == 0)
@@ -124,8 +123,11 @@ static int make_userns(uint32_t inside, uint32_t outside, uint32_t count)
 	snprintf(path, sizeof path, "/proc/%d/ns/user", pid);
 	if (r == 0 && (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		r = -errno;
-	close(ready[0]), close(go[1]);
-	waitpid(pid, NULL, 0);
+	syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+	siginfo_t si;
+	while (waitid(P_PIDFD, (id_t)pidfd, &si, WEXITED) < 0 && errno == EINTR)
+		;
+	close(pidfd);
 	return r < 0 ? r : fd;
 }
 
