@@ -247,6 +247,7 @@ static void handle(struct init_state *s, const struct hutch_msg *m)
 	case HUTCH_MSG_OPEN_ROOT:
 	case HUTCH_MSG_OPEN_FILE:
 	case HUTCH_MSG_OPEN_HOST_FILE:
+	case HUTCH_MSG_OPEN_SETTINGS:
 	case HUTCH_MSG_CREATE:
 	case HUTCH_MSG_CGROUP:
 	case HUTCH_MSG_OPEN_IMAGE:

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The monitor: hutch's original, privileged process. Before the container
- * exists it answers OPEN_ROOT, OPEN_FILE and CREATE; after CREATE it hands
+ * exists it answers OPEN_ROOT, OPEN_FILE, OPEN_SETTINGS and CREATE; after CREATE it hands
  * the worker socket to the container init and only supervises: signals in,
  * exit status out, cgroup removed on every path.
  */
@@ -116,6 +116,38 @@ static int handle_open_file(struct monitor *m, const struct hutch_open_file *f, 
 		return files_open_host(f->which, out);
 	return files_open_regular(m->root_fd, root_files[f->which],
 				  RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, out);
+}
+
+static const char *const settings_dirs[HUTCH_SETTINGS_MAX] = {
+	[HUTCH_SETTINGS_HUTCH_NSPAWN] = "/etc/hutch/nspawn",
+	[HUTCH_SETTINGS_ETC_NSPAWN] = "/etc/systemd/nspawn",
+	[HUTCH_SETTINGS_RUN_NSPAWN] = "/run/systemd/nspawn",
+	[HUTCH_SETTINGS_ETC_PROFILE] = "/etc/hutch/profiles",
+	[HUTCH_SETTINGS_USR_PROFILE] = "/usr/share/hutch/profiles",
+};
+
+/* A .nspawn file or profile: NAME (a valid name, checked by the decoder)
+ * plus the suffix, in a fixed directory or beside the root as nspawn does. */
+static int handle_open_settings(struct monitor *m, const struct hutch_open_settings *o, int *out)
+{
+	char file[HUTCH_NAME_MAX + 16], base[256], dir[HUTCH_PATH_MAX];
+	bool profile = o->where == HUTCH_SETTINGS_ETC_PROFILE || o->where == HUTCH_SETTINGS_USR_PROFILE;
+	snprintf(file, sizeof file, "%s.%s", o->name, profile ? "profile" : "nspawn");
+	_cleanup_close_ int dfd = -1;
+	int r = 0;
+	if (o->where == HUTCH_SETTINGS_BESIDE_ROOT) /* the root path's parent, as given */
+		r = open_parent(m->root_path, &dfd, base, dir);
+	else if ((dfd = open(settings_dirs[o->where], O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		r = -errno;
+	/* The name is one component: NO_SYMLINKS is O_NOFOLLOW on it. */
+	if (r == 0)
+		r = files_open_regular(dfd, file, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, out);
+	struct stat st;
+	if (r == 0 && (fstat(*out, &st) < 0 || st.st_size > HUTCH_SETTINGS_FILE_MAX)) {
+		close(*out);
+		return -EFBIG;
+	}
+	return r;
 }
 
 static int exit_status_of(const siginfo_t *si, bool boot)
@@ -386,6 +418,11 @@ int broker_main(int sock, pid_t worker, const struct hutch_grant *grant, hutch_p
 			hutch_send_reply(m.sock, r, r < 0 ? what : NULL, NULL, 0);
 			break;
 		}
+		case HUTCH_MSG_OPEN_SETTINGS:
+			r = handle_open_settings(&m, &msg->u.open_settings, &fd);
+			hutch_send_reply(m.sock, r, NULL, r < 0 ? NULL : &fd, r < 0 ? 0 : 1);
+			closep(&fd);
+			break;
 		case HUTCH_MSG_CREATE: {
 			int status = handle_create(&m, msg);
 			free(msg);

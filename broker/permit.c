@@ -16,6 +16,8 @@ static const struct permit permits[HUTCH_MSG_TYPE_MAX] = {
 	[HUTCH_MSG_WRITE_FILE] = {PHASE_SETUP, 2 * (HUTCH_ETC_MAX - 1)},
 	[HUTCH_MSG_FILE_OP] = {PHASE_SETUP, 2 * (HUTCH_ETC_MAX - 1)},
 	[HUTCH_MSG_CREDENTIAL] = {PHASE_SETUP, HUTCH_CREDENTIALS_MAX},
+	/* 4 .nspawn places + 2 per profile, for a profile and its includes */
+	[HUTCH_MSG_OPEN_SETTINGS] = {PHASE_PREPARE, 24},
 	[HUTCH_MSG_CREATE] = {PHASE_PREPARE, 1},
 	[HUTCH_MSG_MOUNT_API] = {PHASE_SETUP, HUTCH_API_MAX - 1},
 	[HUTCH_MSG_OPEN_CONSOLE] = {PHASE_SETUP, 1},
@@ -59,6 +61,10 @@ static int check_order(const struct permit_state *s, const struct hutch_msg *m,
 		if (!s->count[HUTCH_MSG_OPEN_IMAGE])
 			return deny(why, "no image opened yet");
 		return 0;
+	case HUTCH_MSG_OPEN_SETTINGS:
+		if (m->u.open_settings.where != HUTCH_SETTINGS_BESIDE_ROOT)
+			return 0; /* profiles: also for --show-profile, without a root */
+		/* fall through */
 	case HUTCH_MSG_OPEN_FILE:
 	case HUTCH_MSG_OPEN_HOST_FILE:
 	case HUTCH_MSG_CGROUP:

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Encoder/decoder for common/proto.h. Knows shapes, not phases. */
 #include "proto.h"
+#include "util.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -37,6 +38,7 @@ static const struct msg_shape shapes[HUTCH_MSG_TYPE_MAX] = {
 	[HUTCH_MSG_OPEN_IMAGE] = {"OPEN_IMAGE", sizeof(struct hutch_open_image), 0, 1},
 	[HUTCH_MSG_ATTACH_IMAGE] = {"ATTACH_IMAGE", sizeof(struct hutch_attach_image), 0, 0},
 	[HUTCH_MSG_CHECK_POLICY] = {"CHECK_POLICY", sizeof(struct hutch_check_policy), 0, 0},
+	[HUTCH_MSG_OPEN_SETTINGS] = {"OPEN_SETTINGS", sizeof(struct hutch_open_settings), 0, 1},
 	[HUTCH_MSG_REPLY] = {"REPLY", sizeof(struct hutch_reply), 0, 0},
 	[HUTCH_MSG_PROGRESS] = {"PROGRESS", sizeof(struct hutch_progress), 0, 0},
 };
@@ -313,6 +315,16 @@ static int check_body(uint32_t type, const struct hutch_msg *m, const char **why
 		    !all_zero(m->u.check_policy.pad, sizeof m->u.check_policy.pad))
 			FAIL("bad user string");
 		return 0;
+	case HUTCH_MSG_OPEN_SETTINGS: {
+		const struct hutch_open_settings *o = &m->u.open_settings;
+		if (o->where < 1 || o->where >= HUTCH_SETTINGS_MAX)
+			FAIL("unknown settings location");
+		if (hutch_check_string(o->name, sizeof o->name, 0) < 0 || !name_is_valid(o->name))
+			FAIL("bad settings name");
+		if (!all_zero(o->pad, sizeof o->pad))
+			FAIL("padding not zero");
+		return 0;
+	}
 	case HUTCH_MSG_REPLY:
 		if (m->u.reply.error > 0 || m->u.reply.error < -4095 ||
 		    hutch_check_string(m->u.reply.what, HUTCH_WHAT_MAX, 1) < 0)

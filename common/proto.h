@@ -55,6 +55,7 @@ enum hutch_msg_type {
 	HUTCH_MSG_OPEN_IMAGE,
 	HUTCH_MSG_ATTACH_IMAGE,
 	HUTCH_MSG_CHECK_POLICY,
+	HUTCH_MSG_OPEN_SETTINGS,
 	/* broker -> worker */
 	HUTCH_MSG_REPLY,
 	HUTCH_MSG_PROGRESS,
@@ -208,6 +209,31 @@ struct hutch_file_op {
 #define HUTCH_CREDENTIALS_TOTAL_MAX (8u << 20) /* bytes, all together */
 struct hutch_credential {
 	char id[HUTCH_CREDENTIAL_ID_MAX + 1]; /* a file name: not "." or "..", no '/' */
+};
+
+/*
+ * OPEN_SETTINGS: a read-only fd for a .nspawn file or a profile, named by a
+ * location and a machine or profile name (a valid name: no '/', never "..");
+ * the broker builds the path itself. BESIDE_ROOT is NAME.nspawn in the
+ * directory that holds the root given to OPEN_ROOT. Regular files only, the
+ * last component not a symlink, at most HUTCH_SETTINGS_FILE_MAX bytes. The
+ * broker reads nothing in it. Reply carries 1 fd.
+ */
+enum hutch_settings_file {
+	HUTCH_SETTINGS_HUTCH_NSPAWN = 1, /* /etc/hutch/nspawn/NAME.nspawn (trusted) */
+	HUTCH_SETTINGS_ETC_NSPAWN,       /* /etc/systemd/nspawn/NAME.nspawn (trusted) */
+	HUTCH_SETTINGS_RUN_NSPAWN,       /* /run/systemd/nspawn/NAME.nspawn (trusted) */
+	HUTCH_SETTINGS_BESIDE_ROOT,      /* ROOT/../NAME.nspawn (untrusted) */
+	HUTCH_SETTINGS_ETC_PROFILE,      /* /etc/hutch/profiles/NAME.profile */
+	HUTCH_SETTINGS_USR_PROFILE,      /* /usr/share/hutch/profiles/NAME.profile */
+	HUTCH_SETTINGS_MAX
+};
+#define HUTCH_SETTINGS_FILE_MAX (1u << 20)
+
+struct hutch_open_settings {
+	uint32_t where; /* enum hutch_settings_file */
+	char name[HUTCH_NAME_MAX + 1];
+	uint8_t pad[3]; /* must be 0 */
 };
 
 /* CREATE: make the container's namespaces and its init. */
@@ -428,6 +454,7 @@ struct hutch_msg {
 		struct hutch_cgroup cgroup;
 		struct hutch_process process;
 		struct hutch_check_policy check_policy;
+		struct hutch_open_settings open_settings;
 		struct hutch_reply reply;
 		struct hutch_open_image open_image;
 		struct hutch_attach_image attach_image;

@@ -250,6 +250,11 @@ static const struct option_def *row_for(int c)
 enum cli_result cli_parse(int argc, char **argv, struct settings *s)
 {
 	memset(s, 0, sizeof *s);
+	return cli_apply(argc, argv, s);
+}
+
+enum cli_result cli_apply(int argc, char **argv, struct settings *s)
+{
 	if (!long_options[0].name)
 		build_getopt_tables();
 	opterr = 0; /* our own one-line errors */
@@ -315,15 +320,9 @@ const uint64_t default_capabilities =
 	CAP(28) /* LEASE */ |
 	CAP(31) /* SETFCAP */;
 
-int settings_finish(struct settings *s, bool stdin_tty, bool stdout_tty)
+int settings_names(struct settings *s)
 {
-	if (caps_finish(s) < 0) /* bounding set: default + --capability= - --drop-capability= */
-		return -EINVAL;
-	if (resources_finish(&s->res) < 0)
-		return -EINVAL;
-	if (!s->origin.userns)
-		s->userns = HUTCH_USERNS_PICK; /* DESIGN.md §4: user namespaces on */
-	if (fsroot_finish(s) < 0)
+	if (fsroot_finish(s) < 0) /* checks, and the machine name from -i */
 		return -EINVAL;
 	if (!s->directory[0] && !s->fsroot.image[0]) {
 		if (s->machine[0])
@@ -344,6 +343,20 @@ int settings_finish(struct settings *s, bool stdin_tty, bool stdout_tty)
 	}
 	if (!s->machine[0])
 		machine_from_directory(s->directory, s->machine);
+	return 0;
+}
+
+int settings_finish(struct settings *s, bool stdin_tty, bool stdout_tty)
+{
+	if (caps_finish(s) < 0) /* bounding set: default + --capability= - --drop-capability= */
+		return -EINVAL;
+	if (resources_finish(&s->res) < 0)
+		return -EINVAL;
+	if (!s->origin.userns)
+		s->userns = HUTCH_USERNS_PICK; /* DESIGN.md §4: user namespaces on */
+	int r = settings_names(s);
+	if (r < 0)
+		return r;
 	if (!s->hostname[0])
 		strcpy(s->hostname, s->machine);
 	if (!s->origin.uuid) {

@@ -240,6 +240,23 @@ static void open_root(struct client *c)
 	exit(1);
 }
 
+/* .nspawn files and profiles, through the broker (settings_reader). */
+static int read_settings_file(void *ctx, enum hutch_settings_file where, const char *name,
+			      char **buf, size_t *len)
+{
+	struct hutch_open_settings o = {.where = where};
+	if (strlen(name) >= sizeof o.name)
+		return -ENAMETOOLONG;
+	strcpy(o.name, name);
+	int fd = -1;
+	int r = call(ctx, HUTCH_MSG_OPEN_SETTINGS, &o, &fd);
+	if (r < 0)
+		return r;
+	r = read_fd_bounded(fd, HUTCH_SETTINGS_FILE_MAX, buf, len);
+	close(fd);
+	return r;
+}
+
 static void check_os_tree(struct client *c)
 {
 	char *buf = NULL;
@@ -585,15 +602,23 @@ int worker_main(int sock, int argc, char **argv, const struct hutch_grant *grant
 		return 1;
 	if (s.check_policy)
 		return check_policy(&c);
-	if (settings_finish(&s, isatty(STDIN_FILENO), isatty(STDOUT_FILENO)) < 0 ||
+	struct settings_reader reader = {.read = read_settings_file, .ctx = &c};
+	if (s.sources.show_profile[0])
+		return profile_show(s.sources.show_profile, &reader) < 0 ? 1 : 0;
+	/* The profile and a trusted .nspawn file come first: they may ask for
+	 * an ephemeral root. A file next to the root can wait for the root
+	 * (it may not set that, nor anything else the policy limits). */
+	if (settings_load(&s, argc, argv, &reader) < 0)
+		return 1;
+	open_root(&c);
+	if (settings_load_beside_root(&s, argc, argv, &reader) < 0 ||
+	    settings_finish(&s, isatty(STDIN_FILENO), isatty(STDOUT_FILENO)) < 0 ||
 	    policy_apply(&s, grant) < 0)
 		return 1;
 	/* Compiled before anything is set up, so a bad filter costs nothing. */
 	static struct hutch_seccomp filter; /* 32 KiB: not on the stack */
 	if (syscall_filter_compile_settings(&s, &filter) < 0)
 		return 1;
-
-	open_root(&c);
 	check_os_tree(&c);
 	struct identity id;
 	resolve_user(&c, &id);

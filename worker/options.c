@@ -39,16 +39,37 @@ int option_invalid(const char *value, const char *hint)
 	return -EINVAL;
 }
 
+/*
+ * Precedence, higher wins: the command line, then a profile (chosen on the
+ * command line, so below it), then the .nspawn file, as nspawn puts files
+ * below the command line; --settings=override puts the file on top.
+ */
+static int rank(const struct settings *s, unsigned origin)
+{
+	switch ((enum origin)origin) {
+	case ORIGIN_DEFAULT:
+		return 0;
+	case ORIGIN_TRUSTED_FILE:
+	case ORIGIN_UNTRUSTED_FILE:
+		return s->sources.mode == SETTINGS_OVERRIDE ? 4 : 1;
+	case ORIGIN_PROFILE:
+		return 2;
+	case ORIGIN_CMDLINE:
+		return 3;
+	}
+	return 0;
+}
+
 int option_apply(const struct option_def *d, struct settings *s, const char *value,
 		 enum origin origin, const char *where)
 {
 	uint8_t *slot = d->origin ? (uint8_t *)s + d->origin : NULL;
-	bool from_file = origin == ORIGIN_TRUSTED_FILE || origin == ORIGIN_UNTRUSTED_FILE;
 	if (origin == ORIGIN_UNTRUSTED_FILE && (d->flags & OPT_PRIVILEGED))
 		return OPTION_IGNORED;
-	/* nspawn: the command line beats files, except for what only takes
-	 * away (OPT_ALWAYS). */
-	if (from_file && slot && *slot == ORIGIN_CMDLINE && !(d->flags & OPT_ALWAYS))
+	/* A source never changes what a higher one set, except for what only
+	 * takes away (OPT_ALWAYS). settings_load() applies sources from the
+	 * highest down, so lists never mix two sources either. */
+	if (slot && rank(s, origin) < rank(s, *slot) && !(d->flags & OPT_ALWAYS))
 		return OPTION_IGNORED;
 	current = d;
 	current_where = where;
@@ -57,7 +78,7 @@ int option_apply(const struct option_def *d, struct settings *s, const char *val
 	current_where = NULL;
 	if (r < 0 || r == OPTION_EXIT)
 		return r;
-	if (slot && (*slot == ORIGIN_DEFAULT || origin == ORIGIN_CMDLINE))
+	if (slot && rank(s, origin) > rank(s, *slot))
 		*slot = (uint8_t)origin;
 	return 0;
 }
@@ -84,6 +105,14 @@ const struct option_def *option_by_key(const char *section, const char *key)
 		if (d->key && !strcmp(d->key, key) && !strcmp(d->section, section))
 			return d;
 	}
+	return NULL;
+}
+
+const struct option_def *option_by_name(const char *name)
+{
+	for (size_t i = 0; i < option_table_len; i++)
+		if (option_table[i].name && !strcmp(option_table[i].name, name))
+			return &option_table[i];
 	return NULL;
 }
 
@@ -332,7 +361,7 @@ const struct option_def option_table[] = {
 	{"boot", 'b', NO, "Exec", "Boot", 0, O(start_mode), opt_boot},
 	{"as-pid2", 'a', NO, "Exec", "ProcessTwo", 0, O(start_mode), opt_as_pid2},
 	{"chdir", 0, REQ, "Exec", "WorkingDirectory", 0, O(chdir), opt_chdir},
-	{"setenv", 'E', REQ, "Exec", "Environment", 0, O(env), opt_setenv},
+	{"setenv", 'E', REQ, "Exec", "Environment", OPT_WORDS, O(env), opt_setenv},
 	{"user", 'u', REQ, "Exec", "User", 0, O(user), opt_user},
 	{"kill-signal", 0, REQ, "Exec", "KillSignal", 0, O(kill_signal), opt_kill_signal},
 	/* User namespacing */
@@ -341,11 +370,12 @@ const struct option_def option_table[] = {
 	{"private-users-ownership", 0, REQ, "Files", "PrivateUsersOwnership", PRIV, O(ownership),
 	 opt_ownership},
 	/* Security */
-	{"capability", 0, REQ, "Exec", "Capability", PRIV, O(capabilities), opt_capability},
-	{"drop-capability", 0, REQ, "Exec", "DropCapability", OPT_ALWAYS, O(capabilities),
-	 opt_drop_capability},
-	{"ambient-capability", 0, REQ, "Exec", "AmbientCapability", PRIV, O(capabilities),
-	 opt_ambient_capability},
+	{"capability", 0, REQ, "Exec", "Capability", PRIV | OPT_WORDS, O(capabilities),
+	 opt_capability},
+	{"drop-capability", 0, REQ, "Exec", "DropCapability", OPT_ALWAYS | OPT_WORDS,
+	 O(capabilities), opt_drop_capability},
+	{"ambient-capability", 0, REQ, "Exec", "AmbientCapability", PRIV | OPT_WORDS,
+	 O(capabilities), opt_ambient_capability},
 	{"no-new-privileges", 0, REQ, "Exec", "NoNewPrivileges", 0, O(no_new_privs),
 	 opt_no_new_privs},
 	{"system-call-filter", 0, REQ, "Exec", "SystemCallFilter", 0, O(syscall_filter),
@@ -377,6 +407,10 @@ const struct option_def option_table[] = {
 	/* Input/output */
 	{"console", 0, REQ, NULL, NULL, 0, O(console), opt_console},
 	{"pipe", 'P', NO, NULL, NULL, 0, O(console), opt_pipe},
+	/* Settings files and profiles (worker/settings_files.c, profile.c) */
+	{"settings", 0, REQ, NULL, NULL, 0, 0, opt_settings},
+	{"profile", 0, REQ, NULL, NULL, 0, 0, opt_profile},
+	{"show-profile", 0, REQ, NULL, NULL, 0, 0, opt_show_profile},
 	/* Registration */
 	{"register", 0, REQ, NULL, NULL, 0, 0, opt_register},
 };

@@ -19,6 +19,10 @@ enum option_flags {
 	/* A file's value applies even when the command line set the same slot
 	 * (DropCapability= can only take away). */
 	OPT_ALWAYS = 1 << 1,
+	/* In a .nspawn file or profile the value is a whitespace-separated list
+	 * (quotes and escapes as systemd's): each word is applied as one value
+	 * (Capability=A B, Environment="X=1 2" Y=3). */
+	OPT_WORDS = 1 << 2,
 };
 
 /* parse() result for --help and friends: stop, exit 0. */
@@ -46,6 +50,8 @@ extern const size_t option_table_len;
 
 /* The row for a .nspawn/profile key (case-sensitive, as systemd), or NULL. */
 const struct option_def *option_by_key(const char *section, const char *key);
+/* The row for a long option name, or NULL. */
+const struct option_def *option_by_name(const char *name);
 
 /*
  * Apply one value from `origin`. `where` names the place for errors

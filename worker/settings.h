@@ -14,12 +14,14 @@
 #include "files.h"
 #include "resources.h"
 #include "fsroot.h"
+#include "sources.h"
 
 enum origin {
 	ORIGIN_DEFAULT = 0,
 	ORIGIN_CMDLINE,
 	ORIGIN_TRUSTED_FILE,   /* /etc/systemd/nspawn, /run/systemd/nspawn */
 	ORIGIN_UNTRUSTED_FILE, /* next to the image: never privileged settings */
+	ORIGIN_PROFILE,        /* --profile=: admin-installed, trusted; below the command line */
 };
 
 enum console_mode {
@@ -69,6 +71,8 @@ struct settings {
 
 	struct resources res; /* cgroup limits, devices, rlimits (worker/resources.c) */
 
+	struct settings_sources sources; /* --settings=, --profile= (sources.h) */
+
 	/* Where each value came from (enum origin). */
 	struct {
 		uint8_t directory, machine, hostname, user, chdir, uuid, kill_signal,
@@ -89,6 +93,10 @@ enum cli_result {
  * help/version/errors itself. */
 enum cli_result cli_parse(int argc, char **argv, struct settings *s);
 void cli_help(void);
+/* cli_parse() without the reset: apply argv to `s` again (settings_load). */
+enum cli_result cli_apply(int argc, char **argv, struct settings *s);
+/* The root directory and machine name, as settings_finish() fills them. */
+int settings_names(struct settings *s);
 /* Fill what the command line left open: console, machine name, uuid, ... */
 int settings_finish(struct settings *s, bool stdin_tty, bool stdout_tty);
 

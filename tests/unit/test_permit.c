@@ -56,6 +56,10 @@ static const struct hutch_msg *mkmsg(uint32_t type, uint32_t arg)
 	case HUTCH_MSG_MOUNT_API:
 		pm->u.mount_api.kind = arg ? arg : HUTCH_API_PROC;
 		break;
+	case HUTCH_MSG_OPEN_SETTINGS:
+		pm->u.open_settings.where = arg ? arg : HUTCH_SETTINGS_ETC_NSPAWN;
+		strcpy(pm->u.open_settings.name, "m");
+		break;
 	case HUTCH_MSG_EXEC:
 		pm->u.exec.argc = 1;
 		pm->u.exec.strings_len = 2;
@@ -232,8 +236,12 @@ Test(permit, check_is_pure)
 Test(permit, nothing_before_open_root)
 {
 	for (uint32_t t = 0; t <= HUTCH_MSG_TYPE_MAX; t++)
-		if (t != HUTCH_MSG_OPEN_ROOT && t != HUTCH_MSG_OPEN_IMAGE && t != HUTCH_MSG_CHECK_POLICY)
+		if (t != HUTCH_MSG_OPEN_ROOT && t != HUTCH_MSG_OPEN_IMAGE && t != HUTCH_MSG_CHECK_POLICY &&
+		    t != HUTCH_MSG_OPEN_SETTINGS)
 			refused(t, 0);
+	/* The file next to the root needs the root; profiles and the admin's
+	 * .nspawn files do not (hutch --show-profile opens no root). */
+	refused(HUTCH_MSG_OPEN_SETTINGS, HUTCH_SETTINGS_BESIDE_ROOT);
 	for (uint32_t w = 1; w < HUTCH_FILE_MAX; w++)
 		refused(HUTCH_MSG_OPEN_FILE, w);
 	for (uint32_t k = 1; k < HUTCH_API_MAX; k++)
@@ -593,4 +601,28 @@ Test(permit, progress_is_never_a_request)
 	refused(HUTCH_MSG_PROGRESS, 0);
 	to_setup();
 	refused(HUTCH_MSG_PROGRESS, 0);
+}
+
+Test(permit, open_settings)
+{
+	for (uint32_t w = 1; w < HUTCH_SETTINGS_MAX; w++)
+		if (w != HUTCH_SETTINGS_BESIDE_ROOT)
+			step(HUTCH_MSG_OPEN_SETTINGS, w);
+	step(HUTCH_MSG_OPEN_ROOT, 0);
+	step(HUTCH_MSG_OPEN_SETTINGS, HUTCH_SETTINGS_BESIDE_ROOT);
+	step(HUTCH_MSG_CGROUP, 0);
+	step(HUTCH_MSG_CREATE, 0);
+	/* Only before the container exists. */
+	refused(HUTCH_MSG_OPEN_SETTINGS, HUTCH_SETTINGS_ETC_PROFILE);
+}
+
+Test(permit, open_settings_bounded)
+{
+	unsigned n = 0;
+	while (check(HUTCH_MSG_OPEN_SETTINGS, HUTCH_SETTINGS_ETC_PROFILE) == 0) {
+		permit_commit(&st, pm);
+		cr_assert_lt(++n, 1000);
+	}
+	/* 4 .nspawn places, 2 places for a profile and each of 4 includes. */
+	cr_expect_eq(n, 24);
 }

@@ -289,6 +289,47 @@ Test(proto, open_file_which)
 		ACCEPTED(dec(mk_u32(HUTCH_MSG_OPEN_FILE, w), 0));
 }
 
+static size_t mk_settings(uint32_t where, const char *name)
+{
+	struct hutch_open_settings o;
+	memset(&o, 0, sizeof o);
+	o.where = where;
+	memcpy(o.name, name, strlen(name));
+	return mk(HUTCH_MSG_OPEN_SETTINGS, &o, sizeof o);
+}
+
+Test(proto, open_settings)
+{
+	for (uint32_t w = 1; w < HUTCH_SETTINGS_MAX; w++)
+		ACCEPTED(dec(mk_settings(w, "web-1.example"), 0));
+	ACCEPTED(dec(mk_settings(HUTCH_SETTINGS_ETC_PROFILE, "strict"), 0));
+	cr_assert_eq(msg->u.open_settings.where, HUTCH_SETTINGS_ETC_PROFILE);
+	cr_assert_str_eq(msg->u.open_settings.name, "strict");
+	cr_assert_eq(hutch_reply_fds(HUTCH_MSG_OPEN_SETTINGS), 1);
+	cr_assert_eq(hutch_msg_fds(HUTCH_MSG_OPEN_SETTINGS), 0);
+	FOR_U32(w, 0, HUTCH_SETTINGS_MAX, HUTCH_SETTINGS_MAX + 1, 0xffffffff)
+		REFUSED(dec(mk_settings(w, "x"), 0));
+	/* Names that could leave the directory, or are not names at all. */
+	static const char *const bad[] = {"", ".", "..", "../x", "a/b", "/etc", "-x", ".hidden",
+					  "a b", "a\\b"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		REFUSED(dec(mk_settings(HUTCH_SETTINGS_ETC_NSPAWN, bad[i]), 0));
+	/* 65 characters do not fit a name. */
+	char longname[HUTCH_NAME_MAX + 1];
+	memset(longname, 'a', HUTCH_NAME_MAX);
+	longname[HUTCH_NAME_MAX] = '\0';
+	ACCEPTED(dec(mk_settings(HUTCH_SETTINGS_ETC_NSPAWN, longname), 0));
+	REC_REFUSED(mk_settings(HUTCH_SETTINGS_ETC_NSPAWN, longname),
+		    body()[4 + HUTCH_NAME_MAX] = 'a');
+	/* Bytes after the terminator, in the padding, a carried fd. */
+	REC_REFUSED(mk_settings(HUTCH_SETTINGS_ETC_NSPAWN, "ab"), body()[4 + 3] = 'c');
+	REC_REFUSED(mk_settings(HUTCH_SETTINGS_ETC_NSPAWN, "ab"),
+		    body()[sizeof(struct hutch_open_settings) - 1] = 1);
+	size_t n = mk_settings(HUTCH_SETTINGS_ETC_NSPAWN, "ab");
+	REFUSED(dec(n, 1));
+	REFUSED(dec(n - 1, 0));
+}
+
 Test(proto, mount_api_kind)
 {
 	FOR_U32(k, 0, HUTCH_API_MAX, HUTCH_API_MAX + 1, 32, 0xffffffff)

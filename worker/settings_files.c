@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * .nspawn files (systemd.nspawn(5)): found by machine name in the trusted
+ * admin directories, else next to the root directory (untrusted), and
+ * applied with the profile and the command line in precedence order.
+ */
+#include "conf.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/util.h"
+#include "ini.h"
+#include "options.h"
+
+int opt_settings(struct settings *s, const char *v)
+{
+	int b = parse_boolean(v);
+	if (b >= 0)
+		s->sources.mode = b ? SETTINGS_YES : SETTINGS_NO;
+	else if (!strcmp(v, "override"))
+		s->sources.mode = SETTINGS_OVERRIDE;
+	else if (!strcmp(v, "trusted"))
+		s->sources.mode = SETTINGS_TRUSTED;
+	else
+		return option_invalid(v, "expected yes, no, override or trusted");
+	return 0;
+}
+
+static int profile_name(char out[HUTCH_NAME_MAX + 1], const char *v)
+{
+	if (!name_is_valid(v))
+		return option_invalid(v, "a profile name: letters, digits, '.', '_' and '-', "
+					 "not starting with '.' or '-'");
+	strcpy(out, v);
+	return 0;
+}
+
+int opt_profile(struct settings *s, const char *v)
+{
+	return profile_name(s->sources.profile, v);
+}
+
+int opt_show_profile(struct settings *s, const char *v)
+{
+	return profile_name(s->sources.show_profile, v);
+}
+
+void settings_file_path(enum hutch_settings_file where, const char *name, const char *directory,
+			char *out, size_t size)
+{
+	static const char *const dirs[HUTCH_SETTINGS_MAX] = {
+		[HUTCH_SETTINGS_HUTCH_NSPAWN] = "/etc/hutch/nspawn",
+		[HUTCH_SETTINGS_ETC_NSPAWN] = "/etc/systemd/nspawn",
+		[HUTCH_SETTINGS_RUN_NSPAWN] = "/run/systemd/nspawn",
+		[HUTCH_SETTINGS_ETC_PROFILE] = "/etc/hutch/profiles",
+		[HUTCH_SETTINGS_USR_PROFILE] = "/usr/share/hutch/profiles",
+	};
+	bool profile = where == HUTCH_SETTINGS_ETC_PROFILE || where == HUTCH_SETTINGS_USR_PROFILE;
+	const char *suffix = profile ? "profile" : "nspawn";
+	if (where != HUTCH_SETTINGS_BESIDE_ROOT) {
+		snprintf(out, size, "%s/%s.%s", where < HUTCH_SETTINGS_MAX ? dirs[where] : "?", name,
+			 suffix);
+		return;
+	}
+	/* nspawn's file_in_same_dir(): the directory holding the root. */
+	size_t n = strlen(directory);
+	while (n > 1 && directory[n - 1] == '/')
+		n--;
+	while (n > 0 && directory[n - 1] != '/')
+		n--;
+	while (n > 1 && directory[n - 1] == '/')
+		n--;
+	snprintf(out, size, "%.*s%s%s.nspawn", (int)n, directory, n > 1 ? "/" : "", name);
+}
+
+int settings_read_error(const char *path, int err)
+{
+	if (err == -ELOOP)
+		log_error("%s is a symbolic link; refusing to read it", path);
+	else if (err == -EBADFD)
+		log_error("%s is not a regular file; refusing to read it", path);
+	else if (err == -EFBIG)
+		log_error("%s is larger than 1 MiB; refusing to read it", path);
+	else {
+		errno = -err;
+		log_error("cannot read %s: %m", path);
+	}
+	return err;
+}
+
+static int add_item(void *userdata, const struct ini_item *it)
+{
+	const char **ctx = userdata; /* {conf, path} */
+	return conf_add((struct conf *)ctx[0], it->section, it->key, it->value, ctx[1], it->line);
+}
+
+/* Where the untrusted file sits: beside the image, or the root directory. */
+static const char *root_or_image(const struct settings *s)
+{
+	return s->fsroot.image[0] ? s->fsroot.image : s->directory;
+}
+
+/* NAME.nspawn from one place: 1 if found (parsed into c), 0 if not there. */
+static int read_nspawn(struct settings *s, const struct settings_reader *rd,
+		       enum hutch_settings_file where, struct conf *c)
+{
+	char *path = s->sources.nspawn_path, *buf = NULL;
+	size_t len = 0;
+	settings_file_path(where, s->machine, root_or_image(s), path, HUTCH_PATH_MAX);
+	int r = rd->read(rd->ctx, where, s->machine, &buf, &len);
+	if (r == -ENOENT) {
+		path[0] = '\0';
+		return 0;
+	}
+	if (r < 0)
+		return settings_read_error(path, r);
+	s->sources.nspawn_trusted =
+		where != HUTCH_SETTINGS_BESIDE_ROOT || s->sources.mode == SETTINGS_TRUSTED;
+	const void *ctx[] = {c, path};
+	r = ini_parse(buf, len, path, 0, add_item, ctx);
+	free(buf);
+	return r < 0 ? r : 1;
+}
+
+/* Kept for the run: settings point into them. */
+static struct conf profile, nspawn;
+static char profile_path[HUTCH_PATH_MAX];
+static bool have_profile, look_beside_root;
+
+/*
+ * Apply the sources from the highest precedence down. With the file on top
+ * (override) `s` is rebuilt: the file, then argv again, then the profile.
+ */
+static int apply_sources(struct settings *s, int argc, char **argv, bool have_file)
+{
+	enum origin file_origin =
+		s->sources.nspawn_trusted ? ORIGIN_TRUSTED_FILE : ORIGIN_UNTRUSTED_FILE;
+	int r;
+	if (have_file && s->sources.mode == SETTINGS_OVERRIDE) {
+		static struct settings_sources keep;
+		keep = s->sources;
+		memset(s, 0, sizeof *s);
+		s->sources = keep;
+		r = conf_apply(&nspawn, CONF_NSPAWN, keep.nspawn_path, s, file_origin);
+		if (r < 0)
+			return r;
+		if (cli_apply(argc, argv, s) != CLI_RUN)
+			return -EINVAL;
+		have_file = false;
+	}
+	if (have_profile) {
+		r = conf_apply(&profile, CONF_PROFILE, profile_path, s, ORIGIN_PROFILE);
+		if (r < 0)
+			return r;
+		have_profile = false; /* once, even when settings_load_beside_root() rebuilds */
+	}
+	if (have_file) {
+		r = conf_apply(&nspawn, CONF_NSPAWN, s->sources.nspawn_path, s, file_origin);
+		if (r < 0)
+			return r;
+	}
+	return settings_names(s);
+}
+
+int settings_load(struct settings *s, int argc, char **argv, const struct settings_reader *rd)
+{
+	static const enum hutch_settings_file trusted[] = {
+		HUTCH_SETTINGS_HUTCH_NSPAWN, HUTCH_SETTINGS_ETC_NSPAWN, HUTCH_SETTINGS_RUN_NSPAWN};
+	conf_free(&profile);
+	conf_free(&nspawn);
+	look_beside_root = false;
+	int r = settings_names(s);
+	if (r < 0)
+		return r;
+	have_profile = s->sources.profile[0];
+	if (have_profile && (r = profile_read(s->sources.profile, rd, &profile, profile_path,
+					      sizeof profile_path)) < 0)
+		return r;
+	bool have_file = false;
+	for (size_t i = 0; s->sources.mode != SETTINGS_NO && i < ARRAY_SIZE(trusted) && !have_file;
+	     i++) {
+		r = read_nspawn(s, rd, trusted[i], &nspawn);
+		if (r < 0)
+			return r;
+		have_file = r > 0;
+	}
+	look_beside_root = s->sources.mode != SETTINGS_NO && !have_file;
+	return apply_sources(s, argc, argv, have_file);
+}
+
+int settings_load_beside_root(struct settings *s, int argc, char **argv,
+			      const struct settings_reader *rd)
+{
+	if (!look_beside_root)
+		return 0;
+	look_beside_root = false;
+	int r = read_nspawn(s, rd, HUTCH_SETTINGS_BESIDE_ROOT, &nspawn);
+	if (r <= 0)
+		return r;
+	/* The profile was applied already: a rebuild applies it again. */
+	have_profile = s->sources.profile[0];
+	if (s->sources.mode != SETTINGS_OVERRIDE)
+		have_profile = false;
+	return apply_sources(s, argc, argv, true);
+}
