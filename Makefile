@@ -148,7 +148,8 @@ build-fuzz/%: tests/fuzz/%.c $(COMMON_SRC) $(BROKER_SRC) $(WORKER_SRC) build/def
 fuzz: deps $(FUZZ_BIN)
 	@set -o pipefail; for f in $(FUZZ_BIN); do echo "== $$f"; mkdir -p build-fuzz/corpus-$$(basename $$f); \
 		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=70000 -print_final_stats=1 \
-		-artifact_prefix=build-fuzz/ build-fuzz/corpus-$$(basename $$f) 2>&1 | tail -4 || exit 1; done
+		-artifact_prefix=build-fuzz/ build-fuzz/corpus-$$(basename $$f) \
+		$$(ls -d tests/fuzz/seeds/$$(basename $$f) 2>/dev/null) 2>&1 | tail -4 || exit 1; done
 
 install: all
 	install -D -m 0755 $(BUILD)/hutch $(DESTDIR)$(PREFIX)/bin/hutch
