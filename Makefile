@@ -154,6 +154,9 @@ fuzz: deps $(FUZZ_BIN)
 install: all
 	install -D -m 0755 $(BUILD)/hutch $(DESTDIR)$(PREFIX)/bin/hutch
 	install -D -m 0644 man/hutch.1 $(DESTDIR)$(PREFIX)/share/man/man1/hutch.1
+	# The profile directory is fixed (the broker opens it by name), whatever PREFIX is.
+	install -d $(DESTDIR)/usr/share/hutch/profiles
+	install -m 0644 profiles/*.profile $(DESTDIR)/usr/share/hutch/profiles/
 
 clean:
 	rm -rf build build-asan build-fuzz hutch
