@@ -8,7 +8,7 @@
 Ephemeral=yes
 # A job that hangs is stopped with SIGKILL, not asked.
 KillSignal=SIGKILL
-LimitNOFILE=65536
+# No core dumps filling the runner's disk.
 LimitCORE=0
 
 [Options]
