@@ -91,3 +91,19 @@ int hutch_grant_uid_range_ok(const struct hutch_grant *g, uint32_t base, uint32_
 		return 0;
 	return base >= g->uid_min && base <= g->uid_max && count <= g->uid_max - base;
 }
+
+int hutch_grant_profile_ok(const struct hutch_grant *g, const char *name)
+{
+	if (g->kind == HUTCH_GRANT_ALL)
+		return 1;
+	if (g->kind != HUTCH_GRANT_RULE)
+		return 0;
+	if (!g->n_profiles && !g->mandatory_profile[0])
+		return 1;
+	if (!strcmp(g->mandatory_profile, name))
+		return 1;
+	for (uint32_t i = 0; i < g->n_profiles && i < HUTCH_GRANT_PROFILES; i++)
+		if (!strcmp(g->profiles[i], name))
+			return 1;
+	return 0;
+}

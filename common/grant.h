@@ -77,6 +77,13 @@ void hutch_grant_init_deny(struct hutch_grant *g, const char *reason);
  */
 int hutch_grant_check(const struct hutch_grant *g, const char **why);
 
+/* May the caller pick profile NAME with --profile=? ALL: yes, DENY: no; a
+ * rule: if it names profiles, only those and its mandatory one. (The worker
+ * asks; the broker opens any installed profile, included ones too: reading
+ * an admin's file grants nothing, the grant's ceilings hold whatever a
+ * profile says.) */
+int hutch_grant_profile_ok(const struct hutch_grant *g, const char *name);
+
 /* Is `uid_base`..+count inside the grant's pool? (ALL: yes, DENY: no) */
 int hutch_grant_uid_range_ok(const struct hutch_grant *g, uint32_t base, uint32_t count);
 

@@ -606,14 +606,17 @@ int worker_main(int sock, int argc, char **argv, const struct hutch_grant *grant
 	if (s.sources.show_profile[0])
 		return profile_show(s.sources.show_profile, &reader) < 0 ? 1 : 0;
 	/* The profile and a trusted .nspawn file come first: they may ask for
-	 * an ephemeral root. A file next to the root can wait for the root
-	 * (it may not set that, nor anything else the policy limits). */
-	if (settings_load(&s, argc, argv, &reader) < 0)
+	 * an ephemeral root, and the policy judges them before any root is
+	 * opened. A file next to the root can only be found once the root is
+	 * open (it may not set how it is opened, nor anything the policy caps);
+	 * if there is one, what it set is finished and judged again. */
+	bool tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+	if (settings_policy_profile(&s, grant) < 0 || settings_load(&s, argc, argv, &reader) < 0 ||
+	    settings_finish(&s, tty, tty) < 0 || policy_apply(&s, grant) < 0)
 		return 1;
 	open_root(&c);
-	if (settings_load_beside_root(&s, argc, argv, &reader) < 0 ||
-	    settings_finish(&s, isatty(STDIN_FILENO), isatty(STDOUT_FILENO)) < 0 ||
-	    policy_apply(&s, grant) < 0)
+	r = settings_load_beside_root(&s, argc, argv, &reader);
+	if (r < 0 || (r > 0 && (settings_finish(&s, tty, tty) < 0 || policy_apply(&s, grant) < 0)))
 		return 1;
 	/* Compiled before anything is set up, so a bad filter costs nothing. */
 	static struct hutch_seccomp filter; /* 32 KiB: not on the stack */

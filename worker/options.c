@@ -52,8 +52,8 @@ static int rank(const struct settings *s, unsigned origin)
 	case ORIGIN_TRUSTED_FILE:
 	case ORIGIN_UNTRUSTED_FILE:
 		return s->sources.mode == SETTINGS_OVERRIDE ? 4 : 1;
-	case ORIGIN_PROFILE:
-		return 2;
+	case ORIGIN_PROFILE: /* the policy's mandatory one is above everything */
+		return s->sources.profile_mandatory ? 5 : 2;
 	case ORIGIN_CMDLINE:
 		return 3;
 	}

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/grant.h"
 #include "../common/util.h"
 #include "ini.h"
 #include "options.h"
@@ -131,25 +132,37 @@ static char profile_path[HUTCH_PATH_MAX];
 static bool have_profile, look_beside_root;
 
 /*
- * Apply the sources from the highest precedence down. With the file on top
- * (override) `s` is rebuilt: the file, then argv again, then the profile.
+ * Apply the sources from the highest precedence down. When something is
+ * above the command line (the policy's mandatory profile, an override file)
+ * `s` is rebuilt: those first, then argv again, then the rest.
  */
 static int apply_sources(struct settings *s, int argc, char **argv, bool have_file)
 {
 	enum origin file_origin =
 		s->sources.nspawn_trusted ? ORIGIN_TRUSTED_FILE : ORIGIN_UNTRUSTED_FILE;
+	bool profile_first = have_profile && s->sources.profile_mandatory;
+	bool file_first = have_file && s->sources.mode == SETTINGS_OVERRIDE;
 	int r;
-	if (have_file && s->sources.mode == SETTINGS_OVERRIDE) {
+	if (profile_first || file_first) {
 		static struct settings_sources keep;
 		keep = s->sources;
 		memset(s, 0, sizeof *s);
 		s->sources = keep;
-		r = conf_apply(&nspawn, CONF_NSPAWN, keep.nspawn_path, s, file_origin);
-		if (r < 0)
-			return r;
+		if (profile_first) {
+			r = conf_apply(&profile, CONF_PROFILE, profile_path, s, ORIGIN_PROFILE);
+			if (r < 0)
+				return r;
+			have_profile = false;
+		}
+		if (file_first) {
+			r = conf_apply(&nspawn, CONF_NSPAWN, keep.nspawn_path, s, file_origin);
+			if (r < 0)
+				return r;
+			have_file = false;
+		}
 		if (cli_apply(argc, argv, s) != CLI_RUN)
 			return -EINVAL;
-		have_file = false;
+		s->sources = keep; /* --profile= on the command line does not undo the policy's */
 	}
 	if (have_profile) {
 		r = conf_apply(&profile, CONF_PROFILE, profile_path, s, ORIGIN_PROFILE);
@@ -201,8 +214,31 @@ int settings_load_beside_root(struct settings *s, int argc, char **argv,
 	if (r <= 0)
 		return r;
 	/* The profile was applied already: a rebuild applies it again. */
-	have_profile = s->sources.profile[0];
-	if (s->sources.mode != SETTINGS_OVERRIDE)
-		have_profile = false;
-	return apply_sources(s, argc, argv, true);
+	have_profile = s->sources.profile[0] &&
+		       (s->sources.mode == SETTINGS_OVERRIDE || s->sources.profile_mandatory);
+	r = apply_sources(s, argc, argv, true);
+	return r < 0 ? r : 1;
+}
+
+int settings_policy_profile(struct settings *s, const struct hutch_grant *g)
+{
+	const char *want = s->sources.profile;
+	if (!g || g->kind != HUTCH_GRANT_RULE)
+		return 0; /* no policy, or root unrestricted; a denial is policy_apply()'s */
+	if (g->mandatory_profile[0]) {
+		if (want[0] && strcmp(want, g->mandatory_profile)) {
+			log_error("the admin policy (rule '%s') runs this caller under profile '%s'; "
+				  "--profile=%s is not allowed",
+				  g->rule, g->mandatory_profile, want);
+			return -EPERM;
+		}
+		snprintf(s->sources.profile, sizeof s->sources.profile, "%s", g->mandatory_profile);
+		s->sources.profile_mandatory = true;
+		return 0;
+	}
+	if (want[0] && !hutch_grant_profile_ok(g, want)) {
+		log_error("the admin policy (rule '%s') does not allow --profile=%s", g->rule, want);
+		return -EPERM;
+	}
+	return 0;
 }

@@ -27,6 +27,7 @@ struct settings_sources {
 	char show_profile[HUTCH_NAME_MAX + 1];   /* --show-profile= */
 	char nspawn_path[HUTCH_PATH_MAX];        /* the .nspawn file used, "" if none */
 	bool nspawn_trusted;
+	bool profile_mandatory; /* imposed by the admin policy: above the command line */
 };
 
 /*
@@ -73,9 +74,20 @@ int settings_load(struct settings *s, int argc, char **argv, const struct settin
  * untrusted unless --settings=trusted, applied below the rest (or, with
  * override, on top: rebuilt as above). It cannot change how the root was
  * opened: it may not set Ephemeral= or any other privileged row.
+ * Returns 1 if a file was applied (settings_finish() is then due again),
+ * 0 if there was none, or -errno after an error.
  */
 int settings_load_beside_root(struct settings *s, int argc, char **argv,
 			      const struct settings_reader *rd);
+
+/*
+ * The admin policy's profiles (common/grant.h), before settings_load(): a
+ * rule's mandatory profile is the one applied, above the command line (a
+ * different --profile= is refused); if the rule lists profiles,
+ * --profile= must be one of them. One-line error and -EPERM otherwise.
+ */
+struct hutch_grant;
+int settings_policy_profile(struct settings *s, const struct hutch_grant *g);
 
 /* hutch --show-profile=NAME: the profile with its includes resolved, as a
  * profile (each line says where it came from), and what it makes of

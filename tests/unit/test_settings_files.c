@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../common/grant.h"
 #include "../../worker/caps.h"
 #include "../../worker/conf.h"
 #include "../../worker/options.h"
@@ -90,9 +91,46 @@ static int load_with(const char *const *args)
 	argv[argc] = NULL;
 	cr_assert_eq(cli_parse(argc, argv, &s), CLI_RUN);
 	int r = settings_load(&s, argc, argv, &reader);
-	return r < 0 ? r : settings_load_beside_root(&s, argc, argv, &reader);
+	if (r == 0)
+		r = settings_load_beside_root(&s, argc, argv, &reader);
+	return r < 0 ? r : 0;
 }
 #define LOAD(...) load_with((const char *const[]){__VA_ARGS__, NULL})
+
+/* The same under a policy rule's grant. */
+static int load_granted(const struct hutch_grant *g, const char *const *args)
+{
+	static char *argv[32];
+	int argc = 0;
+	argv[argc++] = "hutch";
+	argv[argc++] = "-D";
+	argv[argc++] = "/srv/machines/box";
+	for (; *args; args++)
+		argv[argc++] = (char *)*args;
+	argv[argc] = NULL;
+	cr_assert_eq(cli_parse(argc, argv, &s), CLI_RUN);
+	int r = settings_policy_profile(&s, g);
+	if (r == 0)
+		r = settings_load(&s, argc, argv, &reader);
+	if (r == 0)
+		r = settings_load_beside_root(&s, argc, argv, &reader);
+	return r < 0 ? r : 0;
+}
+#define LOAD_GRANTED(g, ...) load_granted((g), (const char *const[]){__VA_ARGS__, NULL})
+
+static struct hutch_grant grant;
+
+static void rule_grant(const char *mandatory, const char *allowed)
+{
+	memset(&grant, 0, sizeof grant);
+	grant.kind = HUTCH_GRANT_RULE;
+	strcpy(grant.rule, "tenants");
+	strcpy(grant.mandatory_profile, mandatory);
+	if (allowed) {
+		strcpy(grant.profiles[0], allowed);
+		grant.n_profiles = 1;
+	}
+}
 
 static bool has_env(const char *assignment)
 {
@@ -676,4 +714,68 @@ Test(settings_files, show_profile_round_trips)
 	cr_expect_eq(s.n_env, want.n_env);
 	cr_expect(has_env("A=b c") && has_env("D=e"));
 	free(out);
+}
+
+/* ---- the admin policy's profiles (common/grant.h) ----------------------------- */
+
+Test(settings_files, policy_mandatory_profile_is_above_the_command_line)
+{
+	add(HUTCH_SETTINGS_ETC_PROFILE, "locked",
+	    HDR "[Exec]\nHostname=locked\nNoNewPrivileges=yes\n");
+	add(HUTCH_SETTINGS_ETC_NSPAWN, "box", "[Exec]\nHostname=file\nUser=daemon\n");
+	rule_grant("locked", NULL);
+	cr_assert_eq(LOAD_GRANTED(&grant, "--hostname=cli", "--no-new-privileges=no", "-E", "A=1"),
+		     0);
+	cr_expect_str_eq(s.sources.profile, "locked");
+	cr_expect_str_eq(s.hostname, "locked");
+	cr_expect(s.no_new_privs);
+	/* The rest of the command line, and the file below it, still apply. */
+	cr_expect(has_env("A=1"));
+	cr_expect_str_eq(s.user, "daemon");
+	/* Even with --settings=override. */
+	cr_assert_eq(LOAD_GRANTED(&grant, "--settings=override", "--hostname=cli"), 0);
+	cr_expect_str_eq(s.hostname, "locked");
+	cr_expect_str_eq(s.user, "daemon");
+}
+
+Test(settings_files, policy_mandatory_profile_refuses_another, .init = cr_redirect_stderr)
+{
+	add(HUTCH_SETTINGS_ETC_PROFILE, "locked", HDR "[Exec]\nHostname=locked\n");
+	rule_grant("locked", NULL);
+	cr_expect_eq(LOAD_GRANTED(&grant, "--profile=system"), -EPERM);
+	cr_expect_eq(reads[HUTCH_SETTINGS_ETC_PROFILE], 0);
+	fflush(stderr);
+	cr_expect_stderr_eq_str("hutch: the admin policy (rule 'tenants') runs this caller under "
+				"profile 'locked'; --profile=system is not allowed\n");
+}
+
+Test(settings_files, policy_allowed_profiles, .init = cr_redirect_stderr)
+{
+	add(HUTCH_SETTINGS_ETC_PROFILE, "build", HDR "@include base\n[Exec]\nHostname=build\n");
+	add(HUTCH_SETTINGS_ETC_PROFILE, "base", HDR "[Exec]\nUser=bin\n");
+	rule_grant("", "build");
+	cr_assert_eq(LOAD_GRANTED(&grant, "--profile=build", "--hostname=cli"), 0);
+	cr_expect_str_eq(s.hostname, "cli", "an allowed profile is below the command line");
+	cr_expect_str_eq(s.user, "bin", "what it includes need not be listed");
+	cr_assert_eq(LOAD_GRANTED(&grant, "-q"), 0, "no profile at all is fine");
+	cr_expect_eq(LOAD_GRANTED(&grant, "--profile=system"), -EPERM);
+	fflush(stderr);
+	cr_expect_stderr_eq_str(
+		"hutch: the admin policy (rule 'tenants') does not allow --profile=system\n");
+}
+
+Test(settings_files, policy_profile_check)
+{
+	hutch_grant_init_all(&grant);
+	cr_expect(hutch_grant_profile_ok(&grant, "anything"));
+	hutch_grant_init_deny(&grant, "no");
+	cr_expect(!hutch_grant_profile_ok(&grant, "strict"));
+	rule_grant("", NULL);
+	cr_expect(hutch_grant_profile_ok(&grant, "anything"), "a rule without a list: any");
+	rule_grant("ci", "build");
+	cr_expect(hutch_grant_profile_ok(&grant, "ci"));
+	cr_expect(hutch_grant_profile_ok(&grant, "build"));
+	cr_expect(!hutch_grant_profile_ok(&grant, "system"));
+	rule_grant("ci", NULL);
+	cr_expect(!hutch_grant_profile_ok(&grant, "build"));
 }
