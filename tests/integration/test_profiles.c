@@ -43,8 +43,6 @@ static const char *pname(const char *profile)
 static void install_profiles(void)
 {
 	need_rootfs();
-	mkdir("/etc/hutch", 0755);
-	mkdir("/etc/hutch/profiles", 0755);
 	for (size_t i = 0; i < 4; i++) {
 		char src[64];
 		snprintf(src, sizeof src, "profiles/%s.profile", shipped[i]);
@@ -52,7 +50,14 @@ static void install_profiles(void)
 		cr_assert(text, "cannot read %s (tests run from the repository root)", src);
 		snprintf(installed[i], sizeof installed[i], "/etc/hutch/profiles/%s.profile",
 			 pname(shipped[i]));
-		FILE *f = fopen(installed[i], "w");
+		/* A test finishing beside us may remove the (empty) directories
+		 * between our mkdir and fopen: make them again. */
+		FILE *f = NULL;
+		for (int tries = 0; !f && tries < 20; tries++) {
+			mkdir("/etc/hutch", 0755);
+			mkdir("/etc/hutch/profiles", 0755);
+			f = fopen(installed[i], "w");
+		}
 		cr_assert(f, "cannot write %s", installed[i]);
 		for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
 			if (!strncmp(line, "@include ", 9))
