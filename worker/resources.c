@@ -294,9 +294,15 @@ int opt_slice(struct settings *s, const char *v)
 		return option_invalid(v, "expected a slice unit name like machine.slice or tenant-a.slice");
 	char path[HUTCH_SLICE_MAX] = "";
 	size_t len = 0;
-	for (size_t i = 0; i < n - 6; i++)
-		if (v[i] == '-')
-			len += (size_t)snprintf(path + len, sizeof path - len, "%.*s.slice/", (int)i, v);
+	for (size_t i = 0; i < n - 6; i++) {
+		if (v[i] != '-')
+			continue;
+		/* snprintf returns what it would have written: stop before overrunning. */
+		int w = snprintf(path + len, sizeof path - len, "%.*s.slice/", (int)i, v);
+		if (w < 0 || (size_t)w >= sizeof path - len)
+			return option_invalid(v, "nested too deeply");
+		len += (size_t)w;
+	}
 	if (len + n >= sizeof path)
 		return option_invalid(v, "nested too deeply");
 	strcpy(path + len, v);

@@ -124,6 +124,10 @@ Test(resources, slices)
 					  "../x.slice", "a/b.slice", "a b.slice", ".slice"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		cr_expect_lt(opt_slice(rs, bad[i]), 0, "'%s' accepted", bad[i]);
+	/* Found by fuzz_cli: many levels overran the path buffer while it was
+	 * being built, before the final length check. */
+	cr_expect_lt(opt_slice(rs, "a-b-c-d-e-f-g-h-i-j-k-l-m-n-o-p-q-r-s-t-u.slice"), 0);
+	cr_expect_lt(opt_slice(rs, "qqqqqqqqqqqqqqqqqqqqqqqq-w-w-w-w-w-w-w-w.slice"), 0);
 }
 
 Test(resources, rlimits_and_process)
