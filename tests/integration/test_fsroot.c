@@ -230,6 +230,34 @@ Test(fsroot, option_conflicts, .timeout = 120)
 	}
 }
 
+/* [Exec] Ephemeral= is privileged: taken from a trusted .nspawn file,
+ * ignored (with a notice) from the untrusted one beside the root. */
+Test(fsroot, ephemeral_nspawn_key_trusted_only, .timeout = 60)
+{
+	need_rootfs();
+	const char *name = machine_name("fsrkey");
+	char *trusted = fmt("/run/systemd/nspawn/%s.nspawn", name);
+	char *beside = fmt("%s/../%s.nspawn", test_rootfs(), name);
+	const char *script = "grep -c ' / .* - overlay ' /proc/self/mountinfo; true";
+	struct run_result r;
+	cr_assert_eq(sh("mkdir -p /run/systemd/nspawn && printf '[Exec]\\nEphemeral=yes\\n' > %s",
+			trusted),
+		     0);
+	run_hutch(&r, 60, NULL, ARGV("-q", "-P", "-D", test_rootfs(), "-M", name, "/bin/sh", "-c", script));
+	unlink(trusted);
+	ASSERT_STATUS(r, 0);
+	cr_expect_str_eq(r.out, "1\n", "trusted Ephemeral=yes not applied: %s", r.out);
+	run_result_free(&r);
+
+	cr_assert_eq(sh("printf '[Exec]\\nEphemeral=yes\\n' > %s", beside), 0);
+	run_hutch(&r, 60, NULL, ARGV("-q", "-P", "-D", test_rootfs(), "-M", name, "/bin/sh", "-c", script));
+	unlink(beside);
+	ASSERT_STATUS(r, 0);
+	cr_expect_str_eq(r.out, "0\n", "untrusted Ephemeral=yes applied: %s", r.out);
+	cr_expect(strstr(r.err, "Ephemeral=") != NULL, "no notice: %s", r.err);
+	run_result_free(&r);
+}
+
 /* ---- btrfs: snapshots ------------------------------------------------------ */
 
 /* A loop-mounted btrfs at DIR/mnt with the rootfs in subvolume DIR/mnt/root. */
