@@ -310,3 +310,42 @@ Test(policy_cli, empty_policy_dir_refuses_tenants)
 	ASSERT_STATUS(r, 0); /* root is not a tenant */
 	run_result_free(&r);
 }
+
+/* MandatoryProfile=: the worker applies it above the command line; another
+ * --profile= is refused. (The profile lives where hutch reads profiles.) */
+Test(policy_cli, mandatory_profile_is_applied)
+{
+	char name[64], path[128], extra[128];
+	snprintf(name, sizeof name, "it-polprof-%d", (int)getpid());
+	snprintf(path, sizeof path, "/etc/hutch/profiles/%s.profile", name);
+	FILE *f = NULL;
+	for (int tries = 0; !f && tries < 20; tries++) { /* see test_profiles.c */
+		mkdir("/etc/hutch", 0755);
+		mkdir("/etc/hutch/profiles", 0755);
+		f = fopen(path, "w");
+	}
+	cr_assert_not_null(f, "%s: %m", path);
+	fputs("# hutch-profile 1\n[Exec]\nHostname=fromprofile\nNoNewPrivileges=yes\n", f);
+	fclose(f);
+	snprintf(extra, sizeof extra, "MandatoryProfile=%s\n", name);
+	install_policy(extra);
+	as_user(4242);
+	struct run_result r;
+	run_hutch(&r, 60, NULL,
+		  ARGV("-q", "--console=pipe", "-D", rootfs, "-M", machine_name("polprof"),
+		       "--hostname=cli", "--no-new-privileges=no", "/bin/sh", "-c",
+		       "hostname; grep NoNewPrivs /proc/self/status"));
+	ASSERT_STATUS(r, 0);
+	SHOWS(r, out, "fromprofile\n");
+	SHOWS(r, out, "NoNewPrivs:\t1\n");
+	run_result_free(&r);
+	run_hutch(&r, 60, NULL,
+		  ARGV("-q", "--console=pipe", "-D", rootfs, "-M", machine_name("polprof2"),
+		       "--profile=system", "/bin/true"));
+	unlink(path);
+	rmdir("/etc/hutch/profiles");
+	rmdir("/etc/hutch");
+	ASSERT_STATUS(r, 1);
+	SHOWS(r, err, "runs this caller under profile 'it-polprof-");
+	run_result_free(&r);
+}
