@@ -8,8 +8,8 @@ CC ?= gcc
 HUTCH_WORKER_UID ?= 524287
 
 DEB_DEPS := build-essential pkg-config clang libseccomp-dev libcap-ng-dev \
-	libcriterion-dev busybox-static debootstrap util-linux procps libbpf-dev
-PKGS := libseccomp libcap-ng libbpf
+	libcriterion-dev busybox-static debootstrap util-linux procps libbpf-dev libselinux1-dev
+PKGS := libseccomp libcap-ng libbpf libselinux
 
 HARDEN := -fstack-protector-strong -D_FORTIFY_SOURCE=3 -fPIE \
 	-ftrivial-auto-var-init=zero -fno-strict-aliasing

@@ -65,6 +65,8 @@ int resolve(int root, const char *path, int flags);
 int attach(int tree, int root, const char *target, bool dir);
 int bind_host(int root, const char *host_path, const char *target, unsigned attrs);
 int rebind_self(int root, const char *path, unsigned attrs);
+/* SELinux context= for the tmpfs/devpts API mounts, "" = none. */
+void mounts_set_context(const char *context);
 int mount_api(int root, enum hutch_api_fs kind, const char **what);
 int console_open(int root, const struct hutch_open_console *c, int *master, int *slave,
 		 const char **what);
@@ -87,6 +89,8 @@ int run_host_incoming(int root);
 /* payload.c: caps, credentials, cwd, no_new_privs, seccomp; *what names a failure. */
 int payload_credentials(const struct hutch_exec *e, const struct hutch_seccomp *filter,
 			const char **what);
+/* The SELinux label the next execve gives us (/proc/thread-self/attr/exec). */
+int payload_exec_label(const char *label);
 
 /* ephemeral.c: btrfs snapshots and tmpfs overlays for --ephemeral. */
 struct ephemeral {
@@ -152,6 +156,7 @@ struct container_args {
 	struct cgroup cg;  /* join its v1 directories, pass on events_fd */
 	struct userns userns;
 	struct hutch_create create;
+	struct hutch_label label; /* SELinux labels, "" = none */
 	struct permit_state permits;
 	const struct hutch_grant *grant;
 };

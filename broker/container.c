@@ -92,7 +92,9 @@ static int become_payload(struct init_state *s, const struct hutch_exec *e, cons
 	}
 	if (s->slave > 2)
 		close(s->slave);
-	return payload_credentials(e, s->filter, what);
+	*what = "SELinux label";
+	int r = s->a->label.exec[0] ? payload_exec_label(s->a->label.exec) : 0;
+	return r < 0 ? r : payload_credentials(e, s->filter, what);
 }
 
 /* --private-network: a fresh network namespace has loopback, but down. */
@@ -253,6 +255,7 @@ static void handle(struct init_state *s, const struct hutch_msg *m)
 	case HUTCH_MSG_OPEN_IMAGE:
 	case HUTCH_MSG_ATTACH_IMAGE:
 	case HUTCH_MSG_CHECK_POLICY:
+	case HUTCH_MSG_LABEL:
 	case HUTCH_MSG_REPLY:
 	case HUTCH_MSG_PROGRESS:
 	case HUTCH_MSG_NONE:
@@ -290,6 +293,7 @@ _Noreturn void container_main(struct container_args *a)
 	if ((a->create.flags & HUTCH_CREATE_PRIVATE_NETWORK) && (r0 = loopback_up()) < 0)
 		step_failed(&s, r0, "loopback");
 	mounts_set_owner(a->userns.fd >= 0 ? a->userns.base : 0);
+	mounts_set_context(a->label.apifs);
 	int r = mount_root(a->root_fd, a->root_path, a->root_how, a->userns.idmap_fd, &s.root, &what);
 	closep(&a->userns.idmap_fd);
 	if (r < 0)

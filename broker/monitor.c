@@ -39,6 +39,8 @@ struct monitor {
 	struct hutch_cgroup limits; /* CGROUP, checked; used by CREATE */
 	const struct hutch_grant *grant;
 	hutch_policy_fn parse;
+	struct hutch_label label;
+	int mcs_lock; /* flock on label.cat while the container lives, -1: none */
 };
 
 static const char *const root_files[HUTCH_FILE_MAX] = {
@@ -148,6 +150,28 @@ static int handle_open_settings(struct monitor *m, const struct hutch_open_setti
 		return -EFBIG;
 	}
 	return r;
+}
+
+/* LABEL: reserve the MCS pair (if asked) before taking the labels, once. */
+static int handle_label(struct monitor *m, const struct hutch_label *l)
+{
+	char name[16];
+	if (m->label.exec[0] || m->label.apifs[0] || m->mcs_lock >= 0)
+		return -EALREADY;
+	snprintf(name, sizeof name, "%u,%u", l->cat[0], l->cat[1]);
+	if (l->reserve && (m->mcs_lock = lock_name("selinux-mcs", name, false)) < 0)
+		return m->mcs_lock;
+	m->label = *l;
+	return 0;
+}
+
+static void mcs_release(struct monitor *m)
+{
+	char name[16];
+	snprintf(name, sizeof name, "%u,%u", m->label.cat[0], m->label.cat[1]);
+	if (m->mcs_lock >= 0)
+		unlock_name(m->mcs_lock, "selinux-mcs", name);
+	m->mcs_lock = -1;
 }
 
 static int exit_status_of(const siginfo_t *si, bool boot)
@@ -269,6 +293,7 @@ static int handle_create(struct monitor *m, const struct hutch_msg *msg)
 		.root_fd = m->root_fd,
 		.root_how = m->root_how,
 		.create = *c,
+		.label = m->label,
 		.permits = m->permits,
 		.grant = m->grant,
 	};
@@ -303,6 +328,7 @@ static int handle_create(struct monitor *m, const struct hutch_msg *msg)
 	if (r < 0) {
 		hutch_send_reply(m->sock, r, what, NULL, 0);
 		userns_release(&a.userns);
+		mcs_release(m);
 		cgroup_remove(&cg);
 		return 1;
 	}
@@ -324,6 +350,7 @@ static int handle_create(struct monitor *m, const struct hutch_msg *msg)
 	close(pidfd);
 	ephemeral_release(&m->eph);
 	userns_release(&a.userns); /* the uid range is free again */
+	mcs_release(m);
 	cgroup_remove(&cg);
 	return status;
 }
@@ -339,7 +366,8 @@ static _Noreturn void violation(struct monitor *m, const char *why)
 int broker_main(int sock, pid_t worker, const struct hutch_grant *grant, hutch_policy_fn parse)
 {
 	struct monitor m = {.sock = sock, .worker = worker, .root_fd = -1, .image_fd = -1,
-			    .eph = {.fd = -1, .reaper_pipe = -1}, .grant = grant, .parse = parse};
+			    .eph = {.fd = -1, .reaper_pipe = -1}, .grant = grant, .parse = parse,
+			    .mcs_lock = -1};
 	m.worker_pidfd = (int)syscall(SYS_pidfd_open, worker, 0);
 	if (m.worker_pidfd < 0) {
 		log_error("pidfd_open: %m");
@@ -360,8 +388,10 @@ int broker_main(int sock, pid_t worker, const struct hutch_grant *grant, hutch_p
 	for (;;) {
 		const char *why = NULL;
 		r = hutch_recv(m.sock, msg, &why);
-		if (r == 0) /* worker finished without a container (--help, errors) */
+		if (r == 0) { /* worker finished without a container (--help, errors) */
+			mcs_release(&m);
 			return wait_worker(&m);
+		}
 		if (r < 0)
 			violation(&m, why ? why : "receive failed");
 		if (permit_check(&m.permits, msg, &why) < 0)
@@ -422,6 +452,10 @@ int broker_main(int sock, pid_t worker, const struct hutch_grant *grant, hutch_p
 			r = handle_open_settings(&m, &msg->u.open_settings, &fd);
 			hutch_send_reply(m.sock, r, NULL, r < 0 ? NULL : &fd, r < 0 ? 0 : 1);
 			closep(&fd);
+			break;
+		case HUTCH_MSG_LABEL:
+			r = handle_label(&m, &msg->u.label);
+			hutch_send_reply(m.sock, r, NULL, NULL, 0);
 			break;
 		case HUTCH_MSG_CREATE: {
 			int status = handle_create(&m, msg);

@@ -28,6 +28,19 @@
 
 static uint32_t owner; /* host uid of the container's root (0 without userns) */
 static char owner_str[16] = "0", tty_gid_str[16] = "5";
+static const char *apifs_context = ""; /* -L, checked by the decoder */
+
+void mounts_set_context(const char *context)
+{
+	apifs_context = context;
+}
+
+/* context= on an API file system (tmpfs, devpts) when -L or MCS asks. */
+static int set_context(int fsfd)
+{
+	return apifs_context[0] && fsconfig(fsfd, FSCONFIG_SET_STRING, "context", apifs_context,
+					    0) < 0 ? -errno : 0;
+}
 
 void mounts_set_owner(uint32_t uid)
 {
@@ -107,10 +120,12 @@ int attach(int tree, int root, const char *target, bool dir)
 
 /* fsopen + options + fsmount + move_mount: a fresh kernel file system. */
 static int mount_fresh(int root, const char *target, const char *fstype,
-		       const char *const *opts, unsigned attrs)
+		       const char *const *opts, unsigned attrs, bool apifs)
 {
 	_cleanup_close_ int fsfd = fsopen(fstype, FSOPEN_CLOEXEC);
 	if (fsfd < 0)
+		return -errno;
+	if (apifs && set_context(fsfd) < 0)
 		return -errno;
 	for (size_t i = 0; opts && opts[i]; i += 2)
 		if (fsconfig(fsfd, FSCONFIG_SET_STRING, opts[i], opts[i + 1], 0) < 0)
@@ -269,7 +284,7 @@ static int mount_proc(int root, const char **what)
 {
 	*what = "/proc";
 	int r = mount_fresh(root, "proc", "proc", NULL,
-			    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+			    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, false);
 	if (r < 0)
 		return r;
 	/* A mask that fails aborts the start: never a silently unmasked /proc. */
@@ -295,7 +310,7 @@ static int mount_proc(int root, const char **what)
 			return r;
 		if (r && (r = mount_fresh(root, *what, "tmpfs", empty_ro,
 					  MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-						  MOUNT_ATTR_NOEXEC)) < 0)
+						  MOUNT_ATTR_NOEXEC, false)) < 0)
 			return r;
 	}
 	return 0;
@@ -324,7 +339,7 @@ static int populate_dev(int root, const char **what)
 	for (size_t i = 2; pts_opts[i]; i += 2)
 		if (fsconfig(fsfd, FSCONFIG_SET_STRING, pts_opts[i], pts_opts[i + 1], 0) < 0)
 			return -errno;
-	if (fsconfig(fsfd, FSCONFIG_SET_FLAG, "newinstance", NULL, 0) < 0 ||
+	if (set_context(fsfd) < 0 || fsconfig(fsfd, FSCONFIG_SET_FLAG, "newinstance", NULL, 0) < 0 ||
 	    fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
 		return -errno;
 	_cleanup_close_ int mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
@@ -335,7 +350,7 @@ static int populate_dev(int root, const char **what)
 	*what = "/dev/shm";
 	static const char *const shm_opts[] = {"mode", "1777", NULL};
 	if ((r = mount_fresh(root, "dev/shm", "tmpfs", shm_opts,
-			     MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV)) < 0)
+			     MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, true)) < 0)
 		return r;
 	*what = "/dev";
 	_cleanup_close_ int dev = resolve(root, "dev", O_RDONLY | O_DIRECTORY);
@@ -359,7 +374,7 @@ static int mount_dev(int root, const char **what)
 	/* nodev on the tmpfs: a node the payload mknods here does not work;
 	 * the real nodes are separate bind mounts of the host's. */
 	int r = mount_fresh(root, "dev", "tmpfs", opts,
-			    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NODEV);
+			    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NODEV, true);
 	if (r < 0)
 		return r;
 	return populate_dev(root, what);
@@ -386,7 +401,7 @@ static int mount_run(int root, const char **what)
 {
 	*what = "/run";
 	static const char *const opts[] = {"mode", "0755", "size", "20%", "nr_inodes", "400k", NULL};
-	int r = mount_fresh(root, "run", "tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+	int r = mount_fresh(root, "run", "tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, true);
 	if (r < 0)
 		return r;
 	*what = "/run/host";
@@ -420,18 +435,19 @@ int mount_api(int root, enum hutch_api_fs kind, const char **what)
 		*what = "/sys";
 		return mount_fresh(root, "sys", "sysfs", NULL,
 				   MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-					   MOUNT_ATTR_NOEXEC);
+					   MOUNT_ATTR_NOEXEC, false);
 	case HUTCH_API_CGROUP:
 		*what = "/sys/fs/cgroup";
 		return mount_fresh(root, "sys/fs/cgroup", "cgroup2", NULL,
-				   MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+				   MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, false);
 	case HUTCH_API_DEV:
 		return mount_dev(root, what);
 	case HUTCH_API_RUN:
 		return mount_run(root, what);
 	case HUTCH_API_TMP:
 		*what = "/tmp";
-		return mount_fresh(root, "tmp", "tmpfs", tmp_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+		return mount_fresh(root, "tmp", "tmpfs", tmp_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+				   true);
 	case HUTCH_API_MAX:
 		break;
 	}

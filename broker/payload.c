@@ -10,6 +10,8 @@
 
 #include <cap-ng.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <string.h>
 #include <grp.h>
 #include <signal.h>
 #include <linux/capability.h>
@@ -18,6 +20,8 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include "../common/util.h"
 
 _Static_assert(sizeof(struct hutch_bpf_insn) == sizeof(struct sock_filter), "bpf layout");
 
@@ -125,4 +129,14 @@ int payload_credentials(const struct hutch_exec *e, const struct hutch_seccomp *
 	}
 	*what = "exec";
 	return 0;
+}
+
+int payload_exec_label(const char *label)
+{
+	int fd = open("/proc/thread-self/attr/exec", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int r = write_full(fd, label, strlen(label)); /* one write: the kernel takes it whole */
+	close(fd);
+	return r;
 }

@@ -29,6 +29,8 @@ static const struct permit permits[HUTCH_MSG_TYPE_MAX] = {
 	[HUTCH_MSG_OPEN_IMAGE] = {PHASE_PREPARE, 1},
 	[HUTCH_MSG_ATTACH_IMAGE] = {PHASE_PREPARE, 1},
 	[HUTCH_MSG_CHECK_POLICY] = {PHASE_PREPARE, 1},
+	/* Retries for category pairs in use; the monitor takes one success. */
+	[HUTCH_MSG_LABEL] = {PHASE_PREPARE, 64},
 	/* REPLY and PROGRESS are never requests: no phase allows them. */
 };
 

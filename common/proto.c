@@ -39,6 +39,7 @@ static const struct msg_shape shapes[HUTCH_MSG_TYPE_MAX] = {
 	[HUTCH_MSG_ATTACH_IMAGE] = {"ATTACH_IMAGE", sizeof(struct hutch_attach_image), 0, 0},
 	[HUTCH_MSG_CHECK_POLICY] = {"CHECK_POLICY", sizeof(struct hutch_check_policy), 0, 0},
 	[HUTCH_MSG_OPEN_SETTINGS] = {"OPEN_SETTINGS", sizeof(struct hutch_open_settings), 0, 1},
+	[HUTCH_MSG_LABEL] = {"LABEL", sizeof(struct hutch_label), 0, 0},
 	[HUTCH_MSG_REPLY] = {"REPLY", sizeof(struct hutch_reply), 0, 0},
 	[HUTCH_MSG_PROGRESS] = {"PROGRESS", sizeof(struct hutch_progress), 0, 0},
 };
@@ -85,6 +86,19 @@ int hutch_check_string(const char *s, size_t size, int allow_empty)
 		if (*p)
 			return -EBADMSG;
 	return 0;
+}
+
+int hutch_check_label(const char *s, size_t size)
+{
+	if (hutch_check_string(s, size, 1) < 0)
+		return -EBADMSG;
+	unsigned colons = 0;
+	for (const char *p = s; *p; p++) {
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:,-", *p))
+			return -EBADMSG;
+		colons += *p == ':';
+	}
+	return s[0] && colons < 3 ? -EBADMSG : 0;
 }
 
 static int all_zero(const void *p, size_t n)
@@ -323,6 +337,17 @@ static int check_body(uint32_t type, const struct hutch_msg *m, const char **why
 			FAIL("bad settings name");
 		if (!all_zero(o->pad, sizeof o->pad))
 			FAIL("padding not zero");
+		return 0;
+	}
+	case HUTCH_MSG_LABEL: {
+		const struct hutch_label *l = &m->u.label;
+		if (hutch_check_label(l->exec, sizeof l->exec) < 0 ||
+		    hutch_check_label(l->apifs, sizeof l->apifs) < 0)
+			FAIL("bad label string");
+		if (l->reserve > 1 || (l->reserve ? l->cat[0] >= l->cat[1] ||
+							l->cat[1] >= HUTCH_MCS_CATEGORIES
+						  : l->cat[0] || l->cat[1]))
+			FAIL("bad category pair");
 		return 0;
 	}
 	case HUTCH_MSG_REPLY:

@@ -56,6 +56,7 @@ enum hutch_msg_type {
 	HUTCH_MSG_ATTACH_IMAGE,
 	HUTCH_MSG_CHECK_POLICY,
 	HUTCH_MSG_OPEN_SETTINGS,
+	HUTCH_MSG_LABEL,
 	/* broker -> worker */
 	HUTCH_MSG_REPLY,
 	HUTCH_MSG_PROGRESS,
@@ -417,6 +418,23 @@ struct hutch_check_policy {
 };
 
 /*
+ * LABEL (before CREATE): SELinux labels, -Z and -L, formatted and checked by
+ * the worker; the broker sets `exec` as the payload's exec label and passes
+ * `apifs` as context= to the tmpfs/devpts API mounts. With `reserve`, the
+ * monitor first flocks the MCS category pair cat[0] < cat[1] for the life of
+ * the container; a pair in use answers -EADDRINUSE (not fatal: the worker
+ * picks another and asks again). Labels hold only [A-Za-z0-9_.:,-].
+ */
+#define HUTCH_LABEL_MAX 256
+#define HUTCH_MCS_CATEGORIES 1024 /* c0..c1023 */
+struct hutch_label {
+	char exec[HUTCH_LABEL_MAX];  /* "" = leave the payload's label to the policy */
+	char apifs[HUTCH_LABEL_MAX]; /* "" = the file systems' default labels */
+	uint32_t reserve;            /* 0 or 1 */
+	uint16_t cat[2];             /* reserve only, else 0 */
+};
+
+/*
  * REPLY: 0 or -errno; carries the fds its request type declares on success.
  * `what` names the step that failed ("/dev/console", "chdir"), may be empty.
  */
@@ -455,6 +473,7 @@ struct hutch_msg {
 		struct hutch_process process;
 		struct hutch_check_policy check_policy;
 		struct hutch_open_settings open_settings;
+		struct hutch_label label;
 		struct hutch_reply reply;
 		struct hutch_open_image open_image;
 		struct hutch_attach_image attach_image;
@@ -482,6 +501,9 @@ const char *hutch_msg_name(uint32_t type);
  */
 int hutch_decode(const void *buf, size_t len, unsigned nfds, struct hutch_msg *out,
 		 const char **why);
+
+/* A LABEL string: a checked string of [A-Za-z0-9_.:,-] with 3+ colons, or "". */
+int hutch_check_label(const char *s, size_t size);
 
 /* Validate a fixed string field: terminated, no bytes after the NUL. */
 int hutch_check_string(const char *s, size_t size, int allow_empty);

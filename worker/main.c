@@ -25,6 +25,7 @@
 #include "image.h"
 #include "policy.h"
 #include "seccomp.h"
+#include "selinux.h"
 #include "settings.h"
 #include "userdb.h"
 
@@ -396,7 +397,12 @@ static void mount_api_filesystems(struct client *c)
 						  HUTCH_API_DEV,  HUTCH_API_RUN, HUTCH_API_TMP};
 	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
 		struct hutch_mount_api m = {.kind = order[i]};
-		post(c, HUTCH_MSG_MOUNT_API, &m, "setting up");
+		static char labelled[HUTCH_LABEL_MAX + 64];
+		snprintf(labelled, sizeof labelled, "setting up (SELinux context %s)",
+			 c->s->selinux.apifs_context);
+		post(c, HUTCH_MSG_MOUNT_API, &m,
+		     c->s->selinux.apifs_context[0] && m.kind >= HUTCH_API_DEV ? labelled
+									       : "setting up");
 	}
 }
 
@@ -516,7 +522,10 @@ static void exec_payload(struct client *c, const struct identity *id)
 	if (r < 0) {
 		const char *what = c->reply->u.reply.what;
 		errno = -r;
-		if (!strcmp(what, "chdir"))
+		if (!strcmp(what, "SELinux label"))
+			log_error("the kernel refused SELinux context %s for the payload: %m; is it "
+				  "valid in the loaded policy?", s->selinux.context);
+		else if (!strcmp(what, "chdir"))
 			log_error("cannot change to directory %s in the container: %m", cwd);
 		else if (!strcmp(what, "exec"))
 			log_error("failed to execute %s in the container: %m",
@@ -572,8 +581,16 @@ static int check_policy(struct client *c)
 	return r < 0;
 }
 
+static int send_label(void *p, const struct hutch_label *l)
+{
+	return call(p, HUTCH_MSG_LABEL, l, NULL);
+}
+
 int worker_main(int sock, int argc, char **argv, const struct hutch_grant *grant)
 {
+	/* Reads the host's SELinux state with privileges we are about to drop. */
+	if (selinux_probe() < 0)
+		return 1;
 	int r = worker_drop_privileges(sock);
 	if (r < 0) {
 		errno = -r;
@@ -627,6 +644,8 @@ int worker_main(int sock, int argc, char **argv, const struct hutch_grant *grant
 	resolve_user(&c, &id);
 	files_prepare(&c, false); /* (--read-only is not there yet: the image is writable) */
 
+	if (selinux_setup(&s.selinux, send_label, &c) < 0)
+		return 1;
 	log_info("Spawning container %s on %s.", s.machine, root_of(&s));
 	if (s.console == CONSOLE_INTERACTIVE)
 		log_info("Press ^] three times within 1s to kill container.");

@@ -397,6 +397,9 @@ const struct option_def option_table[] = {
 	{"cpu-affinity", 0, REQ, "Exec", "CPUAffinity", PRIV, R(origin_affinity), opt_cpu_affinity},
 	{"personality", 0, REQ, "Exec", "Personality", 0, R(origin_personality), opt_personality},
 	{"check-policy", 0, NO, NULL, NULL, 0, 0, policy_option_check},
+	{"selinux-context", 'Z', REQ, NULL, NULL, PRIV, offsetof(struct settings, selinux.origin), opt_selinux_context},
+	{"selinux-apifs-context", 'L', REQ, NULL, NULL, PRIV, offsetof(struct settings, selinux.origin),
+	 opt_selinux_apifs_context},
 	/* Networking */
 	{"private-network", 0, NO, "Network", "Private", PRIV, O(private_network),
 	 opt_private_network},

@@ -15,6 +15,7 @@
 #include "resources.h"
 #include "fsroot.h"
 #include "sources.h"
+#include "selinux.h"
 
 enum origin {
 	ORIGIN_DEFAULT = 0,
@@ -68,6 +69,7 @@ struct settings {
 	unsigned n_syscall_filter;
 	struct files_settings files; /* worker/files.c */
 	struct fsroot_settings fsroot; /* -x, --template, -i (worker/fsroot.c) */
+	struct selinux_settings selinux; /* -Z, -L (worker/selinux.c) */
 
 	struct resources res; /* cgroup limits, devices, rlimits (worker/resources.c) */
 

@@ -1,0 +1,1 @@
+ifdef(`__if_error',`m4exit(1)')
