@@ -10,6 +10,8 @@ HUTCH_WORKER_UID ?= 524287
 DEB_DEPS := build-essential pkg-config clang libseccomp-dev libcap-ng-dev \
 	libcriterion-dev busybox-static debootstrap util-linux procps libbpf-dev libselinux1-dev
 PKGS := libseccomp libcap-ng libbpf libselinux
+# `make check-selinux` (an enforcing VM) and `make -C selinux` (the module)
+VM_DEPS := qemu-system-x86 cpio busybox-static secilc selinux-policy-dev checkpolicy
 
 HARDEN := -fstack-protector-strong -D_FORTIFY_SOURCE=3 -fPIE \
 	-ftrivial-auto-var-init=zero -fno-strict-aliasing
@@ -129,6 +131,14 @@ check: deps
 	$(MAKE) fixtures
 	$(BUILD)/hutch-tests -j2 --timeout 300
 
+# SELinux in an enforcing VM (tests/vm/README.md): Debian's kernel under qemu,
+# selinux/test/policy.cil loaded, tests/vm/selinux-tests.sh inside.
+check-selinux: deps
+	@missing=$$(for p in $(VM_DEPS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then apt-get install -y -q $$missing; fi
+	$(MAKE) all
+	tests/vm/check-selinux.sh $(BUILD)
+
 # Sanitizer build: everything under ASan+UBSan, same tests.
 check-asan: deps
 	$(MAKE) BUILD=build-asan OPT="-O1 -g" SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
@@ -161,4 +171,4 @@ install: all
 clean:
 	rm -rf build build-asan build-fuzz hutch
 
-.PHONY: all deps fixtures demo check check-asan fuzz install clean escape-compare bench bench-profile
+.PHONY: all deps fixtures demo check check-selinux check-asan fuzz install clean escape-compare bench bench-profile

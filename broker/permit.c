@@ -71,6 +71,7 @@ static int check_order(const struct permit_state *s, const struct hutch_msg *m,
 	case HUTCH_MSG_OPEN_HOST_FILE:
 	case HUTCH_MSG_CGROUP:
 	case HUTCH_MSG_CREATE:
+	case HUTCH_MSG_LABEL:
 		if (!s->count[HUTCH_MSG_OPEN_ROOT] && !s->count[HUTCH_MSG_ATTACH_IMAGE])
 			return deny(why, "no root opened yet");
 		/* The limits and the device fence are not optional. */

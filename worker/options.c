@@ -340,6 +340,7 @@ static int opt_list_syscall_groups(struct settings *s, const char *v)
 
 #define O(field) offsetof(struct settings, origin.field)
 #define OF(field) offsetof(struct settings, files.origin.field)
+#define OS offsetof(struct settings, selinux.origin)
 #define NO no_argument
 #define REQ required_argument
 #define OPT optional_argument
@@ -397,9 +398,9 @@ const struct option_def option_table[] = {
 	{"cpu-affinity", 0, REQ, "Exec", "CPUAffinity", PRIV, R(origin_affinity), opt_cpu_affinity},
 	{"personality", 0, REQ, "Exec", "Personality", 0, R(origin_personality), opt_personality},
 	{"check-policy", 0, NO, NULL, NULL, 0, 0, policy_option_check},
-	{"selinux-context", 'Z', REQ, NULL, NULL, PRIV, offsetof(struct settings, selinux.origin), opt_selinux_context},
-	{"selinux-apifs-context", 'L', REQ, NULL, NULL, PRIV, offsetof(struct settings, selinux.origin),
-	 opt_selinux_apifs_context},
+	/* SELinux (worker/selinux.c); no .nspawn keys in systemd.nspawn(5) */
+	{"selinux-context", 'Z', REQ, NULL, NULL, PRIV, OS, opt_selinux_context},
+	{"selinux-apifs-context", 'L', REQ, NULL, NULL, PRIV, OS, opt_selinux_apifs_context},
 	/* Networking */
 	{"private-network", 0, NO, "Network", "Private", PRIV, O(private_network),
 	 opt_private_network},

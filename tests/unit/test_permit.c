@@ -626,3 +626,22 @@ Test(permit, open_settings_bounded)
 	/* 4 .nspawn places, 2 places for a profile and each of 4 includes. */
 	cr_expect_eq(n, 24);
 }
+
+/* LABEL: before CREATE only, retried at most 64 times (pairs in use). */
+Test(permit, label_before_create_only)
+{
+	refused(HUTCH_MSG_LABEL, 0);
+	step(HUTCH_MSG_OPEN_ROOT, 0);
+	for (int i = 0; i < 64; i++)
+		step(HUTCH_MSG_LABEL, 0);
+	refused(HUTCH_MSG_LABEL, 0);
+	step(HUTCH_MSG_CGROUP, 0);
+	step(HUTCH_MSG_CREATE, 0);
+	refused(HUTCH_MSG_LABEL, 0);
+}
+
+Test(permit, label_not_after_create)
+{
+	to_pivoted();
+	refused(HUTCH_MSG_LABEL, 0);
+}

@@ -930,3 +930,52 @@ Test(proto, progress)
 	REFUSED(dec(mk(HUTCH_MSG_PROGRESS, &p, sizeof p - 1), 0));
 	REFUSED(dec(mk(HUTCH_MSG_PROGRESS, &p, sizeof p), 1));
 }
+
+/* ---- LABEL (SELinux) ------------------------------------------------------ */
+
+static size_t mk_label(const char *exec, const char *apifs, uint32_t reserve, uint16_t lo,
+		       uint16_t hi)
+{
+	struct hutch_label l;
+	memset(&l, 0, sizeof l);
+	strcpy(l.exec, exec);
+	strcpy(l.apifs, apifs);
+	l.reserve = reserve, l.cat[0] = lo, l.cat[1] = hi;
+	return mk(HUTCH_MSG_LABEL, &l, sizeof l);
+}
+
+Test(proto, label_valid)
+{
+	ACCEPTED(dec(mk_label("system_u:system_r:svirt_lxc_net_t:s0:c0,c1",
+			      "system_u:object_r:svirt_sandbox_file_t:s0:c0,c1", 0, 0, 0), 0));
+	cr_assert_str_eq(msg->u.label.exec, "system_u:system_r:svirt_lxc_net_t:s0:c0,c1");
+	ACCEPTED(dec(mk_label("", "", 0, 0, 0), 0));
+	ACCEPTED(dec(mk_label("u:r:t:s0-s0:c0.c1023", "", 0, 0, 0), 0));
+	ACCEPTED(dec(mk_label("u:r:t:s0:c1,c2", "u:object_r:f:s0:c1,c2", 1, 1, 2), 0));
+	ACCEPTED(dec(mk_label("", "", 1, 0, 1023), 0));
+	REFUSED(dec(mk_label("", "", 0, 0, 0), 1)); /* no fds */
+}
+
+Test(proto, label_strings)
+{
+	/* too few colons, bad bytes, bytes after the terminator, unterminated */
+	REFUSED(dec(mk_label("u:r", "", 0, 0, 0), 0));
+	REFUSED(dec(mk_label("", "nolabel", 0, 0, 0), 0));
+	REFUSED(dec(mk_label("u:r:t:s0 c1", "", 0, 0, 0), 0));
+	REFUSED(dec(mk_label("u:r:t:s0\n", "", 0, 0, 0), 0));
+	REFUSED(dec(mk_label("u:r:t:s0/..", "", 0, 0, 0), 0));
+	REC_REFUSED(mk_label("u:r:t:s0", "", 0, 0, 0),
+		    ((struct hutch_label *)body())->exec[20] = 'x');
+	REC_REFUSED(mk_label("", "", 0, 0, 0),
+		    memset(((struct hutch_label *)body())->apifs, 'a', HUTCH_LABEL_MAX));
+}
+
+Test(proto, label_categories)
+{
+	REFUSED(dec(mk_label("", "", 1, 2, 2), 0));    /* X < Y */
+	REFUSED(dec(mk_label("", "", 1, 5, 3), 0));
+	REFUSED(dec(mk_label("", "", 1, 0, 1024), 0)); /* c0..c1023 */
+	REFUSED(dec(mk_label("", "", 2, 0, 1), 0));    /* reserve is 0 or 1 */
+	REFUSED(dec(mk_label("", "", 0, 0, 1), 0));    /* categories only with reserve */
+	REFUSED(dec(mk_label("", "", 0, 1, 0), 0));
+}

@@ -84,6 +84,7 @@ done
 for a in "${adds[@]}"; do add_one "$a"; done
 [ -z "$policy" ] || cp "$policy" "$root/etc/vm-policy"
 printf '%s\n' "$*" >"$root/etc/vm-command"
+: >"$root/etc/resolv.conf" # an empty one, as on a host without network
 cat >"$root/etc/vm-env" <<EOF
 VM_ENFORCING=$enforcing
 VM_CGROUP2=$cgroup2
