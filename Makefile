@@ -11,7 +11,8 @@ DEB_DEPS := build-essential pkg-config clang libseccomp-dev libcap-ng-dev \
 	libcriterion-dev busybox-static debootstrap util-linux procps libbpf-dev libselinux1-dev
 PKGS := libseccomp libcap-ng libbpf libselinux
 # `make check-selinux` (an enforcing VM) and `make -C selinux` (the module)
-VM_DEPS := qemu-system-x86 cpio busybox-static secilc selinux-policy-dev checkpolicy
+VM_DEPS := qemu-system-x86 cpio busybox-static secilc selinux-policy-dev checkpolicy \
+	selinux-policy-default setools policycoreutils
 
 HARDEN := -fstack-protector-strong -D_FORTIFY_SOURCE=3 -fPIE \
 	-ftrivial-auto-var-init=zero -fno-strict-aliasing
