@@ -51,6 +51,9 @@ int userns_prepare(const struct hutch_create *c, const struct hutch_grant *g, in
 void userns_release(struct userns *u);
 /* chown.c: nspawn -U's ownership shift of a tree, ids [from, from+count) -> to. */
 int chown_tree(int root_fd, uint32_t from, uint32_t to, uint32_t count, bool progress);
+/* --selinux-relabel: the same walk, every file labelled `label`, skipped
+ * when the root directory carries it already. */
+int relabel_tree(int root_fd, const char *label, bool progress);
 
 /* mounts.c: each returns 0 or -errno and logs nothing; *what names the step. */
 int mount_root(int root_fd, const char *root_path, unsigned how, int idmap_fd, int *new_root,

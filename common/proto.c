@@ -342,7 +342,8 @@ static int check_body(uint32_t type, const struct hutch_msg *m, const char **why
 	case HUTCH_MSG_LABEL: {
 		const struct hutch_label *l = &m->u.label;
 		if (hutch_check_label(l->exec, sizeof l->exec) < 0 ||
-		    hutch_check_label(l->apifs, sizeof l->apifs) < 0)
+		    hutch_check_label(l->apifs, sizeof l->apifs) < 0 ||
+		    hutch_check_label(l->tree, sizeof l->tree) < 0)
 			FAIL("bad label string");
 		if (l->reserve > 1 || (l->reserve ? l->cat[0] >= l->cat[1] ||
 							l->cat[1] >= HUTCH_MCS_CATEGORIES

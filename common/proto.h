@@ -430,6 +430,9 @@ struct hutch_check_policy {
 struct hutch_label {
 	char exec[HUTCH_LABEL_MAX];  /* "" = leave the payload's label to the policy */
 	char apifs[HUTCH_LABEL_MAX]; /* "" = the file systems' default labels */
+	/* --selinux-relabel: label of every file of the root's file system in
+	 * the tree, unless the root directory has it already ("" = none) */
+	char tree[HUTCH_LABEL_MAX];
 	uint32_t reserve;            /* 0 or 1 */
 	uint16_t cat[2];             /* reserve only, else 0 */
 };

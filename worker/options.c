@@ -401,6 +401,7 @@ const struct option_def option_table[] = {
 	/* SELinux (worker/selinux.c); no .nspawn keys in systemd.nspawn(5) */
 	{"selinux-context", 'Z', REQ, NULL, NULL, PRIV, OS, opt_selinux_context},
 	{"selinux-apifs-context", 'L', REQ, NULL, NULL, PRIV, OS, opt_selinux_apifs_context},
+	{"selinux-relabel", 0, OPT, NULL, NULL, PRIV, OS, opt_selinux_relabel},
 	/* Networking */
 	{"private-network", 0, NO, "Network", "Private", PRIV, O(private_network),
 	 opt_private_network},

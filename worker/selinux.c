@@ -111,6 +111,14 @@ int opt_selinux_apifs_context(struct settings *s, const char *v)
 	return set_context(s->selinux.apifs_context, v);
 }
 
+int opt_selinux_relabel(struct settings *s, const char *v)
+{
+	if (v && strcmp(v, "yes")) /* "yes": the flag given without a value */
+		return set_context(s->selinux.relabel, v);
+	strcpy(s->selinux.relabel, "-"); /* resolved in selinux_setup() */
+	return 0;
+}
+
 /* Broker's domain -> worker's, same user, role and level (a dyntransition
  * the module allows). A fork never changes domain, so it is done here. */
 static int enter_worker_domain(void)
@@ -174,6 +182,7 @@ int selinux_pick_pair(uint32_t (*rnd)(void *), int (*try)(void *, const uint16_t
 struct auto_ctx {
 	int (*send)(void *, const struct hutch_label *);
 	void *ctx;
+	const char *tree;
 };
 
 static uint32_t random32(void *unused)
@@ -188,6 +197,7 @@ static int try_pair(void *p, const uint16_t cat[2])
 {
 	struct auto_ctx *a = p;
 	struct hutch_label l = {.reserve = 1, .cat = {cat[0], cat[1]}};
+	strcpy(l.tree, a->tree);
 	snprintf(l.exec, sizeof l.exec, SELINUX_CONTAINER_PROCESS ":s0:c%u,c%u", cat[0], cat[1]);
 	snprintf(l.apifs, sizeof l.apifs, SELINUX_CONTAINER_FILE ":s0:c%u,c%u", cat[0], cat[1]);
 	return a->send(a->ctx, &l);
@@ -197,15 +207,26 @@ int selinux_setup(const struct selinux_settings *s, int (*send)(void *, const st
 		  void *ctx)
 {
 	int r;
-	if (s->context[0] || s->apifs_context[0]) {
+	char tree[HUTCH_LABEL_MAX] = "";
+	if (!strcmp(s->relabel, "-"))
+		strcpy(tree, s->apifs_context[0] ? s->apifs_context : SELINUX_CONTAINER_FILE ":s0");
+	else
+		strcpy(tree, s->relabel);
+	if (s->context[0] || s->apifs_context[0] || tree[0]) {
 		if (!host.enabled) {
 			log_error("%s needs SELinux, which is not enabled on this host; drop the option",
-				  s->context[0] ? "--selinux-context=" : "--selinux-apifs-context=");
+				  s->context[0] ? "--selinux-context=" : s->apifs_context[0]
+					  ? "--selinux-apifs-context=" : "--selinux-relabel");
 			return -1;
 		}
+	}
+	if (s->context[0] || s->apifs_context[0] || !host.enforcing || !host.container_type) {
 		struct hutch_label l = {0};
 		strcpy(l.exec, s->context);
 		strcpy(l.apifs, s->apifs_context);
+		strcpy(l.tree, tree);
+		if (!l.exec[0] && !l.apifs[0] && !l.tree[0])
+			return 0;
 		if ((r = send(ctx, &l)) < 0) {
 			errno = -r;
 			log_error("setting SELinux labels: %m");
@@ -213,9 +234,7 @@ int selinux_setup(const struct selinux_settings *s, int (*send)(void *, const st
 		}
 		return 0;
 	}
-	if (!host.enforcing || !host.container_type)
-		return 0;
-	struct auto_ctx a = {.send = send, .ctx = ctx};
+	struct auto_ctx a = {.send = send, .ctx = ctx, .tree = tree};
 	uint16_t cat[2];
 	r = selinux_pick_pair(random32, try_pair, &a, 64, cat);
 	if (r == -EADDRINUSE) {

@@ -23,12 +23,15 @@
 struct selinux_settings {
 	char context[HUTCH_LABEL_MAX];       /* -Z, "" = none */
 	char apifs_context[HUTCH_LABEL_MAX]; /* -L, "" = none */
+	char relabel[HUTCH_LABEL_MAX];       /* --selinux-relabel, "" = no */
 	uint8_t origin;                      /* enum origin of both */
 };
 
 struct settings;
 int opt_selinux_context(struct settings *s, const char *v);
 int opt_selinux_apifs_context(struct settings *s, const char *v);
+/* --selinux-relabel[=SECLABEL]: default -L's label, else the module's file type at s0. */
+int opt_selinux_relabel(struct settings *s, const char *v);
 
 /* user:role:type[:level], level = sens[:cats][-sens[:cats]], cats = cN or
  * cN.cM (N < M <= 1023) joined by commas. 0 or -EINVAL. */

@@ -968,6 +968,12 @@ Test(proto, label_strings)
 		    ((struct hutch_label *)body())->exec[20] = 'x');
 	REC_REFUSED(mk_label("", "", 0, 0, 0),
 		    memset(((struct hutch_label *)body())->apifs, 'a', HUTCH_LABEL_MAX));
+	REC_REFUSED(mk_label("", "", 0, 0, 0), strcpy(((struct hutch_label *)body())->tree, "x/y"));
+	REC_REFUSED(mk_label("", "", 0, 0, 0),
+		    ((struct hutch_label *)body())->tree[HUTCH_LABEL_MAX - 1] = 'x');
+	size_t n = mk_label("", "", 0, 0, 0);
+	strcpy(((struct hutch_label *)body())->tree, "system_u:object_r:hutch_container_file_t:s0");
+	ACCEPTED(dec(n, 0));
 }
 
 Test(proto, label_categories)

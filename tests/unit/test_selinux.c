@@ -136,4 +136,8 @@ Test(selinux, disabled_host)
 	/* selinux_probe() never ran: the state is "no SELinux" */
 	cr_assert_eq(selinux_setup(&s, count_send, NULL), -1);
 	cr_expect_eq(sent, 0);
+	memset(&s, 0, sizeof s);
+	strcpy(s.relabel, "-");
+	cr_assert_eq(selinux_setup(&s, count_send, NULL), -1);
+	cr_expect_eq(sent, 0);
 }

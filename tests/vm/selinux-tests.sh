@@ -17,6 +17,7 @@ mcs_locks() { ls /run/hutch/selinux-mcs 2>/dev/null | sort | tr '\n' ' '; }
 # ---- set-up: label hutch and the tree as the module's file contexts say
 vmtool setfilecon system_u:object_r:hutch_exec_t:s0 /usr/bin/hutch
 cp /usr/bin/vmtool $R/vmtool
+cp -a $R /srv/rootfs-pristine # unlabelled (default_t), for --selinux-relabel
 mkdir -p $R/shared && chmod 1777 $R/shared
 echo "host secret" >$R/secret && chmod 0644 $R/secret
 vmtool setfilecon -R $FILE:s0 $R
@@ -87,6 +88,26 @@ done
 check "the monitor runs as hutch_t" "$(cut -d: -f3 /proc/$m/attr/current 2>/dev/null)" hutch_t
 check "the worker runs as hutch_worker_t" "$(cut -d: -f3 /proc/$worker/attr/current 2>/dev/null)" hutch_worker_t
 wait $m
+
+# ---- --selinux-relabel: an unlabelled tree becomes the container's, once
+T=/srv/fresh
+cp -a /srv/rootfs-pristine $T
+got=$(hutch -q -P -D $T -M fresh0 /vmtool label 2>&1); rc=$?
+check "an unlabelled tree cannot be entered (no entrypoint)" "$rc" 126
+got=$(hutch -q -P -D $T -M fresh1 --selinux-relabel /vmtool label 2>&1)
+case "$got" in $CTX:s0:c*,c*) ok "--selinux-relabel: the payload starts ($got)" ;;
+	*) bad "--selinux-relabel: the payload starts" "$got" ;; esac
+check "--selinux-relabel: the tree's files are hutch_container_file_t:s0" \
+	"$(vmtool getfilecon $T/etc/passwd) $(vmtool getfilecon $T/bin) $(vmtool getfilecon $T/bin/sh)" \
+	"$FILE:s0 $FILE:s0 $FILE:s0"
+vmtool setfilecon system_u:object_r:hutch_test_secret_t:s0 $T/etc/hostname
+hutch -q -P -D $T -M fresh2 --selinux-relabel /bin/true >/dev/null 2>&1
+check "--selinux-relabel runs once (a labelled root is left alone)" \
+	"$(vmtool getfilecon $T/etc/hostname)" system_u:object_r:hutch_test_secret_t:s0
+cp -a /srv/rootfs-pristine $T-l
+got=$(hutch -q -P -D $T-l -M fresh3 -Z $CTX:s0:c8,c9 -L $FILE:s0:c8,c9 --selinux-relabel /vmtool label 2>&1)
+check "--selinux-relabel with -L takes -L's label (nspawn's chcon example)" \
+	"$got $(vmtool getfilecon $T-l/etc/passwd)" "$CTX:s0:c8,c9 $FILE:s0:c8,c9"
 
 # ---- errors
 got=$(hutch -q -P -D $R -Z system_u:system_r:no_such_t:s0 /bin/true 2>&1); rc=$?
