@@ -78,7 +78,8 @@ got=$(hutch -q -P --private-users=no -D $R -Z "$la" /vmtool read /shared/a 2>&1)
 check "the same categories can read it (control)" "$got" "data-a"
 
 # ---- broker and worker domains
-hutch -q -P --private-users=no -D $R /bin/sleep 3 >/dev/null 2>&1 &
+# a pty console keeps the worker alive for the container's life (with -P it ends at exec)
+hutch -q --console=passive --private-users=no -D $R -M domains /bin/sleep 3 >/dev/null 2>&1 &
 m=$!
 sleep 1.5
 worker=""
