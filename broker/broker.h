@@ -32,6 +32,7 @@ int grant_root_ok(const struct hutch_grant *g, int fd);
 int grant_create_ok(const struct hutch_grant *g, const struct hutch_create *c,
 		    const struct hutch_cgroup *limits);
 int grant_exec_ok(const struct hutch_grant *g, const struct hutch_exec *e);
+int grant_label_ok(const struct hutch_grant *g, const struct hutch_label *l);
 int grant_open_host_file(const struct hutch_grant *g, const char *path, int *out);
 int grant_image_ok(const struct hutch_grant *g, const char *path, int image_fd);
 

@@ -204,6 +204,28 @@ int grant_create_ok(const struct hutch_grant *g, const struct hutch_create *c,
 }
 
 /* EXEC: bounding and ambient sets within the ceiling. */
+/*
+ * LABEL. The grant's SELinuxRange is text from the parser, which the broker
+ * does not parse: a restricted caller whose rule names one gets only the
+ * automatic MCS labels (formatted here, compared whole) and no relabel;
+ * with no range ("any") it may give its own labels, but never relabel a tree.
+ */
+int grant_label_ok(const struct hutch_grant *g, const struct hutch_label *l)
+{
+	char exec[HUTCH_LABEL_MAX], apifs[HUTCH_LABEL_MAX];
+	if (g->kind == HUTCH_GRANT_ALL)
+		return 0;
+	if (g->kind != HUTCH_GRANT_RULE || l->tree[0])
+		return -EACCES;
+	if (!g->selinux_range[0])
+		return 0;
+	snprintf(exec, sizeof exec, "system_u:system_r:hutch_container_t:s0:c%u,c%u", l->cat[0],
+		 l->cat[1]);
+	snprintf(apifs, sizeof apifs, "system_u:object_r:hutch_container_file_t:s0:c%u,c%u",
+		 l->cat[0], l->cat[1]);
+	return l->reserve && !strcmp(l->exec, exec) && !strcmp(l->apifs, apifs) ? 0 : -EACCES;
+}
+
 int grant_exec_ok(const struct hutch_grant *g, const struct hutch_exec *e)
 {
 	if (g->kind == HUTCH_GRANT_ALL)

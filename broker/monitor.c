@@ -158,6 +158,8 @@ static int handle_label(struct monitor *m, const struct hutch_label *l)
 	char name[16];
 	if (m->label.exec[0] || m->label.apifs[0] || m->mcs_lock >= 0)
 		return -EALREADY;
+	if (grant_label_ok(m->grant, l) < 0)
+		return -EACCES;
 	snprintf(name, sizeof name, "%u,%u", l->cat[0], l->cat[1]);
 	if (l->reserve && (m->mcs_lock = lock_name("selinux-mcs", name, false)) < 0)
 		return m->mcs_lock;

@@ -227,7 +227,12 @@ int selinux_setup(const struct selinux_settings *s, int (*send)(void *, const st
 		strcpy(l.tree, tree);
 		if (!l.exec[0] && !l.apifs[0] && !l.tree[0])
 			return 0;
-		if ((r = send(ctx, &l)) < 0) {
+		if ((r = send(ctx, &l)) == -EACCES) {
+			log_error("the admin policy does not let you choose SELinux labels or use "
+				  "--selinux-relabel; drop -Z, -L and --selinux-relabel");
+			return -1;
+		}
+		if (r < 0) {
 			errno = -r;
 			log_error("setting SELinux labels: %m");
 			return -1;

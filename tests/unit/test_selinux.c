@@ -2,6 +2,7 @@
 /* worker/selinux.c: context syntax and MCS category pair allocation. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "../../worker/selinux.h"
@@ -140,4 +141,52 @@ Test(selinux, disabled_host)
 	strcpy(s.relabel, "-");
 	cr_assert_eq(selinux_setup(&s, count_send, NULL), -1);
 	cr_expect_eq(sent, 0);
+}
+
+/* The broker's grant check for LABEL (broker/grant.c). */
+#include "../../broker/broker.h"
+
+static struct hutch_label auto_label(uint16_t a, uint16_t b)
+{
+	struct hutch_label l;
+	memset(&l, 0, sizeof l);
+	l.reserve = 1, l.cat[0] = a, l.cat[1] = b;
+	snprintf(l.exec, sizeof l.exec, "system_u:system_r:hutch_container_t:s0:c%u,c%u", a, b);
+	snprintf(l.apifs, sizeof l.apifs, "system_u:object_r:hutch_container_file_t:s0:c%u,c%u", a, b);
+	return l;
+}
+
+Test(selinux, grant_label)
+{
+	static struct hutch_grant g;
+	struct hutch_label own;
+	memset(&own, 0, sizeof own);
+	strcpy(own.exec, "system_u:system_r:svirt_lxc_net_t:s0:c0,c1");
+	struct hutch_label tree = auto_label(3, 4);
+	strcpy(tree.tree, "system_u:object_r:hutch_container_file_t:s0");
+
+	hutch_grant_init_all(&g); /* root, or no policy: anything */
+	cr_expect_eq(grant_label_ok(&g, &own), 0);
+	cr_expect_eq(grant_label_ok(&g, &tree), 0);
+
+	hutch_grant_init_deny(&g, "no rule");
+	struct hutch_label a = auto_label(1, 2);
+	cr_expect_eq(grant_label_ok(&g, &a), -EACCES);
+
+	memset(&g, 0, sizeof g);
+	g.kind = HUTCH_GRANT_RULE; /* a tenant, no SELinuxRange: own labels, no relabel */
+	cr_expect_eq(grant_label_ok(&g, &own), 0);
+	cr_expect_eq(grant_label_ok(&g, &a), 0);
+	cr_expect_eq(grant_label_ok(&g, &tree), -EACCES);
+
+	strcpy(g.selinux_range, "s0-s0:c0.c255"); /* a range: automatic labels only */
+	cr_expect_eq(grant_label_ok(&g, &a), 0);
+	cr_expect_eq(grant_label_ok(&g, &own), -EACCES);
+	cr_expect_eq(grant_label_ok(&g, &tree), -EACCES);
+	struct hutch_label forged = auto_label(1, 2);
+	strcpy(forged.exec, "system_u:system_r:unconfined_t:s0:c1,c2");
+	cr_expect_eq(grant_label_ok(&g, &forged), -EACCES);
+	forged = auto_label(1, 2);
+	forged.cat[1] = 3; /* reserves one pair, labels another */
+	cr_expect_eq(grant_label_ok(&g, &forged), -EACCES);
 }
