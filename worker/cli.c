@@ -295,7 +295,16 @@ enum cli_result cli_apply(int argc, char **argv, struct settings *s)
 		if (r == OPTION_EXIT)
 			return CLI_EXIT_OK;
 	}
-	s->command = argv + optind;
+	/* The arguments after the options are the Parameters= slot: decided by
+	 * option_apply() like any other (a file may have set it, --settings=override). */
+	if (argv[optind]) {
+		settings_positional(argv + optind);
+		if (option_apply(option_by_key("Exec", "Parameters"), s, NULL, ORIGIN_CMDLINE,
+				 NULL) < 0)
+			return CLI_ERROR;
+	} else if (!s->command) {
+		s->command = argv + optind; /* none: a shell, or init without arguments */
+	}
 	return CLI_RUN;
 }
 

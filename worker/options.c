@@ -362,6 +362,8 @@ const struct option_def option_table[] = {
 	{"boot", 'b', NO, "Exec", "Boot", 0, O(start_mode), opt_boot},
 	{"as-pid2", 'a', NO, "Exec", "ProcessTwo", 0, O(start_mode), opt_as_pid2},
 	{"chdir", 0, REQ, "Exec", "WorkingDirectory", 0, O(chdir), opt_chdir},
+	/* The arguments after the options; in files [Exec] Parameters= (settings_files.c) */
+	{NULL, 0, REQ, "Exec", "Parameters", OPT_WORDS, O(command), opt_parameters},
 	{"setenv", 'E', REQ, "Exec", "Environment", OPT_WORDS, O(env), opt_setenv},
 	{"user", 'u', REQ, "Exec", "User", 0, O(user), opt_user},
 	{"kill-signal", 0, REQ, "Exec", "KillSignal", 0, O(kill_signal), opt_kill_signal},

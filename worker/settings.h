@@ -80,7 +80,7 @@ struct settings {
 		uint8_t directory, machine, hostname, user, chdir, uuid, kill_signal,
 			start_mode, console, quiet, env, capabilities, no_new_privs, userns,
 			ownership, private_network;
-		uint8_t syscall_filter;
+		uint8_t syscall_filter, command;
 		struct fsroot_origin fsroot;
 	} origin;
 };

@@ -49,6 +49,33 @@ int opt_show_profile(struct settings *s, const char *v)
 	return profile_name(s->sources.show_profile, v);
 }
 
+/* Parameters= words (owned by the file's conf), NULL-terminated. */
+#define MAX_PARAMETERS 256
+static char *parameters[MAX_PARAMETERS + 1];
+static size_t n_parameters;
+static char **positional;
+
+void settings_positional(char **argv)
+{
+	positional = argv;
+}
+
+int opt_parameters(struct settings *s, const char *v)
+{
+	if (!v) { /* the command line's own arguments */
+		s->command = positional;
+		return 0;
+	}
+	if (s->command != parameters) /* the first word of this source: a new list */
+		n_parameters = 0;
+	if (n_parameters >= MAX_PARAMETERS)
+		return option_invalid(v, "too many words");
+	parameters[n_parameters++] = (char *)v;
+	parameters[n_parameters] = NULL;
+	s->command = parameters;
+	return 0;
+}
+
 void settings_file_path(enum hutch_settings_file where, const char *name, const char *directory,
 			char *out, size_t size)
 {

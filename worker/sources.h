@@ -53,6 +53,10 @@ struct settings;
 int opt_settings(struct settings *s, const char *value);
 int opt_profile(struct settings *s, const char *value);
 int opt_show_profile(struct settings *s, const char *value);
+/* [Exec] Parameters=, one word per call; NULL: the command line's arguments
+ * after the options (cli_apply() hands them over with settings_positional()). */
+int opt_parameters(struct settings *s, const char *value);
+void settings_positional(char **argv);
 
 /*
  * After cli_parse(): read the --profile= profile and a trusted .nspawn file

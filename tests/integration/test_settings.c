@@ -210,3 +210,20 @@ Test(settings, symlink_and_fifo_are_refused, .timeout = 60)
 	cr_expect(!r.timed_out, "blocked on the FIFO");
 	run_result_free(&r);
 }
+
+Test(settings, parameters_give_the_command, .timeout = 60)
+{
+	need_rootfs();
+	const char *name = machine_name("stparm");
+	put(in_run(name), "[Exec]\nParameters=/bin/sh -c 'echo FROM \"PARAMETERS\"'\n");
+	struct run_result r;
+	run_hutch(&r, 30, NULL, ARGV("-q", "-P", "-D", test_rootfs(), "-M", name));
+	ASSERT_STATUS(r, 0);
+	cr_expect_str_eq(r.out, "FROM PARAMETERS\n");
+	run_result_free(&r);
+	/* Arguments on the command line win. */
+	run_hutch(&r, 30, NULL, ARGV("-q", "-P", "-D", test_rootfs(), "-M", name, "/bin/echo", "CLI"));
+	ASSERT_STATUS(r, 0);
+	cr_expect_str_eq(r.out, "CLI\n");
+	run_result_free(&r);
+}

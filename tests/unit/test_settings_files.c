@@ -779,3 +779,45 @@ Test(settings_files, policy_profile_check)
 	rule_grant("ci", NULL);
 	cr_expect(!hutch_grant_profile_ok(&grant, "build"));
 }
+
+/* ---- [Exec] Parameters= and the command line's arguments ------------------- */
+
+static void expect_command(const char *const *want)
+{
+	size_t i = 0;
+	cr_assert(s.command, "no command");
+	for (; want[i]; i++) {
+		cr_assert(s.command[i], "command ends before '%s'", want[i]);
+		cr_expect_str_eq(s.command[i], want[i]);
+	}
+	cr_expect_null(s.command[i], "more words than expected: '%s'", s.command[i]);
+}
+#define EXPECT_COMMAND(...) expect_command((const char *const[]){__VA_ARGS__, NULL})
+
+Test(settings_files, parameters_from_a_file)
+{
+	add(HUTCH_SETTINGS_ETC_NSPAWN, "box",
+	    "[Exec]\nParameters=/bin/sh -c 'echo \"hi there\"'\nParameters=extra\n");
+	cr_assert_eq(LOAD("-q"), 0);
+	EXPECT_COMMAND("/bin/sh", "-c", "echo \"hi there\"", "extra");
+	cr_expect_eq(s.origin.command, ORIGIN_TRUSTED_FILE);
+}
+
+Test(settings_files, parameters_command_line_wins_unless_override)
+{
+	add(HUTCH_SETTINGS_ETC_NSPAWN, "box", "[Exec]\nParameters=/bin/from-file arg\n");
+	cr_assert_eq(LOAD("-q", "/bin/cli", "x"), 0);
+	EXPECT_COMMAND("/bin/cli", "x");
+	cr_expect_eq(s.origin.command, ORIGIN_CMDLINE);
+	cr_assert_eq(LOAD("--settings=override", "/bin/cli", "x"), 0);
+	EXPECT_COMMAND("/bin/from-file", "arg");
+	cr_assert_eq(LOAD("--settings=no", "/bin/cli"), 0);
+	EXPECT_COMMAND("/bin/cli");
+}
+
+Test(settings_files, no_parameters_anywhere)
+{
+	cr_assert_eq(LOAD("-q"), 0);
+	cr_assert(s.command);
+	cr_expect_null(s.command[0]);
+}
