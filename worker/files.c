@@ -213,6 +213,17 @@ int files_opt_load_credential(struct settings *s, const char *v)
 	return add_credential(s, v, true);
 }
 
+void files_settings_free(struct files_settings *f)
+{
+	for (unsigned i = 0; i < f->n_creds; i++) {
+		free(f->creds[i].data);
+		free(f->creds[i].path);
+		f->creds[i].data = f->creds[i].path = NULL;
+	}
+	f->n_creds = 0;
+	f->creds_total = 0;
+}
+
 const char *files_env(const struct settings *s)
 {
 	return s->files.n_creds ? "CREDENTIALS_DIRECTORY=" CREDENTIALS_DIR : NULL;

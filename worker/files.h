@@ -70,4 +70,7 @@ void files_apply(struct client *c);
 /* "CREDENTIALS_DIRECTORY=/run/host/credentials" if there are any, else NULL. */
 const char *files_env(const struct settings *s);
 
+/* Free the credential values and paths the options allocated. */
+void files_settings_free(struct files_settings *f);
+
 #endif

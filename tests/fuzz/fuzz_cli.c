@@ -15,6 +15,7 @@
 #include "../../worker/caps.h"
 #include "../../worker/seccomp.h"
 #include "../../worker/settings.h"
+#include "../../worker/files.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -98,6 +99,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_settings(&s);
 		check_filter(&s);
 	}
+	files_settings_free(&s.files);
 	free(buf);
 	return 0;
 }
