@@ -16,10 +16,18 @@ struct client {
 	int oom_fd; /* the cgroup's OOM counter, from CREATE's reply */
 	struct hutch_msg *reply;
 	const struct settings *s;
-	/* Requests sent without waiting (post()), oldest first: their replies
-	 * are read, in order, before anything else is. */
-	const char *posted[CLIENT_MAX_POSTED]; /* the step, for error messages */
+	/* Requests sent without waiting (post(), prefetch_root_file()), oldest
+	 * first: their replies are read, in order, before anything else is. */
+	struct {
+		const char *step; /* for error messages; NULL: a prefetched file */
+		int file;         /* enum hutch_root_file of a prefetch */
+	} posted[CLIENT_MAX_POSTED];
 	unsigned n_posted;
+	/* Prefetched OPEN_FILE replies, by enum hutch_root_file. */
+	struct {
+		enum { FILE_NONE, FILE_PENDING, FILE_READY } state;
+		int error, fd;
+	} files[HUTCH_FILE_MAX];
 	bool progress_shown; /* a PROGRESS line is on the terminal */
 };
 
@@ -36,6 +44,9 @@ int call(struct client *c, uint32_t type, const void *body, int *fd);
  * per request on the way to EXEC.
  */
 void post(struct client *c, uint32_t type, const void *body, const char *step);
+/* Ask for one of the files OPEN_FILE names without waiting; the next
+ * read_root_file() of it takes the reply. */
+void prefetch_root_file(struct client *c, enum hutch_root_file which);
 /* Read and check the replies of every posted request. */
 void collect(struct client *c);
 /* Log "STEP WHAT: error" for a failed request and exit(1). */

@@ -77,13 +77,22 @@ static int receive_reply(struct client *c, uint32_t type)
 void collect(struct client *c)
 {
 	for (unsigned i = 0; i < c->n_posted; i++) {
+		const char *step = c->posted[i].step;
 		receive_reply(c, HUTCH_MSG_REPLY);
-		if (c->reply->nfds) {
-			log_error("broker reply carries %u fds, expected 0", c->reply->nfds);
+		int err = c->reply->u.reply.error;
+		unsigned want = step || err < 0 ? 0 : hutch_reply_fds(HUTCH_MSG_OPEN_FILE);
+		if (c->reply->nfds != want) {
+			log_error("broker reply carries %u fds, expected %u", c->reply->nfds, want);
 			exit(1);
 		}
-		if (c->reply->u.reply.error < 0)
-			step_error(c, c->posted[i], c->reply->u.reply.error);
+		if (!step) { /* a prefetched file: kept for read_root_file() */
+			int which = c->posted[i].file;
+			c->files[which].state = FILE_READY;
+			c->files[which].error = err;
+			c->files[which].fd = want ? c->reply->fds[0] : -1;
+		} else if (err < 0) {
+			step_error(c, step, err);
+		}
 	}
 	c->n_posted = 0;
 }
@@ -100,13 +109,27 @@ static _Noreturn void lost_broker(struct client *c)
 	exit(1);
 }
 
-void post(struct client *c, uint32_t type, const void *body, const char *step)
+static void send_posted(struct client *c, uint32_t type, const void *body, const char *step,
+			int file)
 {
 	if (c->n_posted == CLIENT_MAX_POSTED)
 		collect(c);
 	if (hutch_send(c->sock, type, body, NULL, 0) < 0)
 		lost_broker(c);
-	c->posted[c->n_posted++] = step;
+	c->posted[c->n_posted].step = step;
+	c->posted[c->n_posted++].file = file;
+}
+
+void post(struct client *c, uint32_t type, const void *body, const char *step)
+{
+	send_posted(c, type, body, step, -1);
+}
+
+void prefetch_root_file(struct client *c, enum hutch_root_file which)
+{
+	struct hutch_open_file f = {.which = which};
+	send_posted(c, HUTCH_MSG_OPEN_FILE, &f, NULL, (int)which);
+	c->files[which].state = FILE_PENDING;
 }
 
 int call_fd(struct client *c, uint32_t type, const void *body, int send_fd, int *fd)
@@ -146,8 +169,16 @@ _Noreturn void step_error(struct client *c, const char *step, int err)
 int read_root_file(struct client *c, enum hutch_root_file which, char **buf, size_t *len)
 {
 	struct hutch_open_file f = {.which = which};
-	int fd = -1;
-	int r = call(c, HUTCH_MSG_OPEN_FILE, &f, &fd);
+	int fd = -1, r;
+	if (c->files[which].state == FILE_PENDING)
+		collect(c);
+	if (c->files[which].state == FILE_READY) {
+		c->files[which].state = FILE_NONE;
+		r = c->files[which].error;
+		fd = c->files[which].fd;
+	} else {
+		r = call(c, HUTCH_MSG_OPEN_FILE, &f, &fd);
+	}
 	if (r < 0)
 		return r;
 	r = read_fd_bounded(fd, MAX_DB_FILE, buf, len);
@@ -639,6 +670,10 @@ int worker_main(int sock, int argc, char **argv, const struct hutch_grant *grant
 	static struct hutch_seccomp filter; /* 32 KiB: not on the stack */
 	if (syscall_filter_compile_settings(&s, &filter) < 0)
 		return 1;
+	/* Asked for together: one round trip to the monitor, not three. */
+	prefetch_root_file(&c, HUTCH_FILE_OS_RELEASE_ETC);
+	prefetch_root_file(&c, HUTCH_FILE_PASSWD);
+	prefetch_root_file(&c, HUTCH_FILE_GROUP);
 	check_os_tree(&c);
 	struct identity id;
 	resolve_user(&c, &id);
