@@ -54,11 +54,22 @@ int call(struct client *c, uint32_t type, const void *body, int *fd)
 }
 
 /* A reply must be a REPLY record; anything else (or EOF) ends hutch. */
+/*
+ * A container init that failed a step replies and exits, maybe with posted
+ * requests of ours still unread: the kernel then reports ECONNRESET once,
+ * ahead of the replies already queued for us. Read on to get them.
+ */
+static int recv_queued(struct client *c, const char **why)
+{
+	int r = hutch_recv(c->sock, c->reply, why);
+	return r == -ECONNRESET ? hutch_recv(c->sock, c->reply, why) : r;
+}
+
 static int receive_reply(struct client *c, uint32_t type)
 {
 	const char *why = NULL;
 	int r;
-	while ((r = hutch_recv(c->sock, c->reply, &why)) > 0 &&
+	while ((r = recv_queued(c, &why)) > 0 &&
 	       c->reply->hdr.type == HUTCH_MSG_PROGRESS && type == HUTCH_MSG_OPEN_ROOT)
 		show_progress(c, &c->reply->u.progress);
 	if (c->progress_shown) {
