@@ -9,7 +9,7 @@ HUTCH_WORKER_UID ?= 524287
 
 DEB_DEPS := build-essential pkg-config clang libseccomp-dev libcap-ng-dev \
 	libcriterion-dev busybox-static debootstrap util-linux procps libbpf-dev libselinux1-dev \
-	e2fsprogs fdisk btrfs-progs acl
+	e2fsprogs fdisk btrfs-progs acl python3
 PKGS := libseccomp libcap-ng libbpf libselinux
 # `make check-selinux` (an enforcing VM) and `make -C selinux` (the module)
 VM_DEPS := qemu-system-x86 cpio busybox-static secilc selinux-policy-dev checkpolicy \
