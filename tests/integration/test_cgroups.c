@@ -87,7 +87,7 @@ static void expect_ready(struct hutch_proc *p, struct run_result *r)
 		       r->status, r->out, r->err);
 }
 
-Test(cgroups, limits_reach_the_kernel, .timeout = 90)
+Test(cgroups, limits_reach_the_kernel, .timeout = 240)
 {
 	need_rootfs();
 	const char *name = machine_name("cglim");
@@ -118,7 +118,7 @@ Test(cgroups, limits_reach_the_kernel, .timeout = 90)
 	run_result_free(&r);
 }
 
-Test(cgroups, default_tasks_max_and_device_list, .timeout = 60)
+Test(cgroups, default_tasks_max_and_device_list, .timeout = 240)
 {
 	need_rootfs();
 	const char *name = machine_name("cgdef");
@@ -139,7 +139,7 @@ Test(cgroups, default_tasks_max_and_device_list, .timeout = 60)
 	run_result_free(&r);
 }
 
-Test(cgroups, fork_bomb_stops_at_tasks_max, .timeout = 90)
+Test(cgroups, fork_bomb_stops_at_tasks_max, .timeout = 240)
 {
 	need_rootfs();
 	const char *name = machine_name("cgbomb");
@@ -182,7 +182,7 @@ Test(cgroups, fork_bomb_stops_at_tasks_max, .timeout = 90)
 	run_result_free(&r);
 }
 
-Test(cgroups, memory_hog_is_oom_killed_and_reported, .timeout = 60)
+Test(cgroups, memory_hog_is_oom_killed_and_reported, .timeout = 240)
 {
 	need_rootfs();
 	const char *name = machine_name("cgoom");
@@ -219,7 +219,7 @@ static double busy_fraction(const char *opt, int secs)
 	return f;
 }
 
-Test(cgroups, cpu_quota_caps_a_busy_loop, .timeout = 120)
+Test(cgroups, cpu_quota_caps_a_busy_loop, .timeout = 240)
 {
 	need_rootfs();
 	double free_run = busy_fraction(NULL, 2);
@@ -232,7 +232,7 @@ Test(cgroups, cpu_quota_caps_a_busy_loop, .timeout = 120)
 	cr_expect_lt(capped, free_run * 0.6);
 }
 
-Test(cgroups, block_device_mknod_and_open_refused, .timeout = 60)
+Test(cgroups, block_device_mknod_and_open_refused, .timeout = 240)
 {
 	need_rootfs();
 	/* No user namespace and CAP_MKNOD (nspawn's default set): only the
@@ -253,7 +253,7 @@ Test(cgroups, block_device_mknod_and_open_refused, .timeout = 60)
 	run_result_free(&r);
 }
 
-Test(cgroups, no_cgroup_after_payload_sigkill, .timeout = 60)
+Test(cgroups, no_cgroup_after_payload_sigkill, .timeout = 240)
 {
 	need_rootfs();
 	const char *name = machine_name("cgpk");
@@ -283,7 +283,7 @@ Test(cgroups, no_cgroup_after_payload_sigkill, .timeout = 60)
 	run_result_free(&r);
 }
 
-Test(cgroups, stale_cgroup_swept_after_hutch_sigkill, .timeout = 120)
+Test(cgroups, stale_cgroup_swept_after_hutch_sigkill, .timeout = 240)
 {
 	need_rootfs();
 	const char *name = machine_name("cgstale");
@@ -320,7 +320,7 @@ Test(cgroups, stale_cgroup_swept_after_hutch_sigkill, .timeout = 120)
 	run_result_free(&r3);
 }
 
-Test(cgroups, machine_name_unique_while_running, .timeout = 60)
+Test(cgroups, machine_name_unique_while_running, .timeout = 240)
 {
 	need_rootfs();
 	const char *name = machine_name("cguniq");
@@ -340,7 +340,7 @@ Test(cgroups, machine_name_unique_while_running, .timeout = 60)
 	run_result_free(&r2);
 }
 
-Test(cgroups, rlimits_oom_score_affinity_personality, .timeout = 60)
+Test(cgroups, rlimits_oom_score_affinity_personality, .timeout = 240)
 {
 	need_rootfs();
 	struct run_result r;
@@ -356,7 +356,7 @@ Test(cgroups, rlimits_oom_score_affinity_personality, .timeout = 60)
 	run_result_free(&r);
 }
 
-Test(cgroups, what_needs_cap_sys_resource_fails_clearly, .timeout = 60)
+Test(cgroups, what_needs_cap_sys_resource_fails_clearly, .timeout = 240)
 {
 	need_rootfs();
 	/* This host's root may lack CAP_SYS_RESOURCE: then lowering the OOM
