@@ -135,7 +135,8 @@ struct cgroup {
 	char scope[HUTCH_NAME_MAX + 16];
 };
 enum cg_layout cgroup_layout(void);
-int cgroup_create(const char *machine, const char *slice, struct cgroup *cg);
+/* `need`: bit per v1 controller (CG_MEMORY...) the settings use. */
+int cgroup_create(const char *machine, const char *slice, unsigned need, struct cgroup *cg);
 int cgroup_join_v1(const struct cgroup *cg);
 /* Delegate the v2 cgroup to the container's root (uid/gid inside its range). */
 int cgroup_delegate(struct cgroup *cg, uint32_t uid);
@@ -144,6 +145,7 @@ void cgroup_remove(struct cgroup *cg);
 /* limits.c: ranges checked, then the v2 files or their v1 equivalents, then
  * the device program (v2) and devices.allow (v1). *what names the setting. */
 int cgroup_check_limits(const struct hutch_cgroup *l, const char **what);
+unsigned cgroup_v1_needed(const struct hutch_cgroup *l);
 int cgroup_apply_limits(const int fd[CG_HIER], const struct hutch_cgroup *l, const char **what);
 int cgroup_devices(const int fd[CG_HIER], const struct hutch_cgroup *l, const char **what);
 

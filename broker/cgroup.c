@@ -173,7 +173,7 @@ static void sweep(int slice_fd, const char *ours)
 	closedir(d);
 }
 
-int cgroup_create(const char *machine, const char *slice, struct cgroup *cg)
+int cgroup_create(const char *machine, const char *slice, unsigned need, struct cgroup *cg)
 {
 	*cg = (struct cgroup){.lock_fd = -1, .events_fd = -1};
 	for (int h = 0; h < CG_HIER; h++)
@@ -181,7 +181,11 @@ int cgroup_create(const char *machine, const char *slice, struct cgroup *cg)
 	snprintf(cg->machine, sizeof cg->machine, "%s", machine);
 	snprintf(cg->slice, sizeof cg->slice, "%s", slice);
 	snprintf(cg->scope, sizeof cg->scope, "hutch-%s.scope", machine);
-	if ((cg->lock_fd = lock_name("machines", machine, false)) < 0)
+	/* Wait a moment for the name: another start's sweep may hold a stale
+	 * name's lock briefly, and a short container of that name may be ending. */
+	for (int i = 0; i < 50 && (cg->lock_fd = lock_name("machines", machine, false)) == -EADDRINUSE; i++)
+		nanosleep(&(struct timespec){0, 20 * 1000 * 1000}, NULL);
+	if (cg->lock_fd < 0)
 		return cg->lock_fd;
 	dev_t seen[CG_HIER];
 	for (int h = 0; h < CG_HIER; h++) {
@@ -198,6 +202,14 @@ int cgroup_create(const char *machine, const char *slice, struct cgroup *cg)
 				same = k;
 		if (same >= 0) {
 			cg->fd[h] = fcntl(cg->fd[same], F_DUPFD_CLOEXEC, 3);
+			continue;
+		}
+		/* Only the v1 hierarchies the settings use: joining each costs the
+		 * container init an RCU grace period. Stale scopes go in all. */
+		if (h != CG_V2 && !(need & (1u << h))) {
+			_cleanup_close_ int old = openat(root, slice, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (old >= 0)
+				sweep(old, machine);
 			continue;
 		}
 		_cleanup_close_ int sfd = open_slice(root, slice, h);

@@ -98,6 +98,14 @@ int cgroup_check_limits(const struct hutch_cgroup *l, const char **what)
 	return 0;
 }
 
+unsigned cgroup_v1_needed(const struct hutch_cgroup *l)
+{
+	return 1u << CG_DEVICES |
+	       (IS(MEMORY_MAX) || IS(MEMORY_HIGH) || IS(MEMORY_SWAP_MAX) ? 1u << CG_MEMORY : 0) |
+	       (IS(TASKS_MAX) ? 1u << CG_PIDS : 0) | (IS(CPU_QUOTA) || IS(CPU_WEIGHT) ? 1u << CG_CPU : 0) |
+	       (IS(IO_WEIGHT) ? 1u << CG_BLKIO : 0) | (IS(ALLOWED_CPUS) ? 1u << CG_CPUSET : 0);
+}
+
 /* "0-3,8" */
 static void format_cpus(const uint64_t *mask, char *buf, size_t size)
 {

@@ -308,7 +308,7 @@ static int handle_create(struct monitor *m, const struct hutch_msg *msg)
 		return 1;
 	}
 	what = "cgroup";
-	r = cgroup_create(c->machine, m->limits.slice, &cg);
+	r = cgroup_create(c->machine, m->limits.slice, cgroup_v1_needed(&m->limits), &cg);
 	if (r == 0)
 		r = cgroup_apply_limits(cg.fd, &m->limits, &what);
 	if (r == 0)
