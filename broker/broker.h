@@ -146,6 +146,7 @@ void cgroup_remove(struct cgroup *cg);
  * the device program (v2) and devices.allow (v1). *what names the setting. */
 int cgroup_check_limits(const struct hutch_cgroup *l, const char **what);
 unsigned cgroup_v1_needed(const struct hutch_cgroup *l);
+bool cgroup_devices_standard(const struct hutch_cgroup *l);
 int cgroup_apply_limits(const int fd[CG_HIER], const struct hutch_cgroup *l, const char **what);
 int cgroup_devices(const int fd[CG_HIER], const struct hutch_cgroup *l, const char **what);
 
@@ -174,7 +175,9 @@ int lock_name(const char *dir, const char *name, bool wait);
 void unlock_name(int fd, const char *dir, const char *name);
 
 /* process.c: --rlimit=, --oom-score-adjust=, --cpu-affinity=, --personality=. */
-int process_apply(const struct hutch_process *p, const char **what);
+/* `restricted` (a policy rule applies): no hard limit above hutch's own, no
+ * negative OOM score adjustment, whatever hutch's privileges allow. */
+int process_apply(const struct hutch_process *p, bool restricted, const char **what);
 
 /* sandbox.c: the broker's own seccomp filters. */
 int sandbox_broker_base(void);

@@ -168,7 +168,7 @@ static _Noreturn void handle_exec(struct init_state *s, const struct hutch_exec 
 	hutch_exec_unpack(e, argv, envp);
 
 	const char *what = NULL;
-	int r = s->process ? process_apply(s->process, &what) : 0;
+	int r = s->process ? process_apply(s->process, s->a->grant->kind != HUTCH_GRANT_ALL, &what) : 0;
 	if (r < 0)
 		step_failed(s, r, what);
 	if (s->a->userns.fd >= 0 && enter_userns(s->a->userns.fd) < 0)

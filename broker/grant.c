@@ -198,7 +198,8 @@ int grant_create_ok(const struct hutch_grant *g, const struct hutch_create *c,
 	    (c->userns == HUTCH_USERNS_NO && !(g->flags & HUTCH_GRANT_USERNS_NO)) ||
 	    !within(l, HUTCH_LIMIT_MEMORY_MAX, g->memory_max) ||
 	    !within(l, HUTCH_LIMIT_TASKS_MAX, g->tasks_max) ||
-	    !within(l, HUTCH_LIMIT_CPU_QUOTA, (uint64_t)g->cpu_quota * 10000))
+	    !within(l, HUTCH_LIMIT_CPU_QUOTA, (uint64_t)g->cpu_quota * 10000) ||
+	    !cgroup_devices_standard(l)) /* DeviceAllow= is for unrestricted callers */
 		return -EACCES;
 	return 0;
 }

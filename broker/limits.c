@@ -188,6 +188,29 @@ int cgroup_apply_limits(const int fd[CG_HIER], const struct hutch_cgroup *l, con
 
 /* ---- devices ------------------------------------------------------------ */
 
+/* Only the devices every container has (no DeviceAllow= additions): what a
+ * policy-restricted caller gets. */
+bool cgroup_devices_standard(const struct hutch_cgroup *l)
+{
+	static const struct hutch_device_rule std[] = {
+		{'c', HUTCH_DEV_ACCESS_ALL, {0}, 1, 3}, {'c', HUTCH_DEV_ACCESS_ALL, {0}, 1, 5},
+		{'c', HUTCH_DEV_ACCESS_ALL, {0}, 1, 7}, {'c', HUTCH_DEV_ACCESS_ALL, {0}, 1, 8},
+		{'c', HUTCH_DEV_ACCESS_ALL, {0}, 1, 9}, {'c', HUTCH_DEV_ACCESS_ALL, {0}, 5, 0},
+		{'c', HUTCH_DEV_READ | HUTCH_DEV_WRITE, {0}, 5, 2},
+		{'c', HUTCH_DEV_READ | HUTCH_DEV_WRITE, {0}, 136, HUTCH_DEV_ANY},
+	};
+	for (uint32_t i = 0; i < l->ndevices; i++) {
+		const struct hutch_device_rule *d = &l->devices[i];
+		bool ok = false;
+		for (size_t k = 0; k < ARRAY_SIZE(std) && !ok; k++)
+			ok = d->type == std[k].type && d->major == std[k].major &&
+			     d->minor == std[k].minor && !(d->access & ~std[k].access);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
 #define INSN(c, d, s, o, i) \
 	((struct bpf_insn){.code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i)})
 

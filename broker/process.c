@@ -19,15 +19,18 @@
 
 #include "../common/util.h"
 
-int process_apply(const struct hutch_process *p, const char **what)
+int process_apply(const struct hutch_process *p, bool restricted, const char **what)
 {
 	*what = "rlimit";
 	for (int i = 0; i < HUTCH_RLIMIT_MAX && i < RLIM_NLIMITS; i++) {
 		if (!(p->rlimit_set & (1u << i)))
 			continue;
 		struct rlimit rl = {.rlim_cur = p->rlimits[i].cur, .rlim_max = p->rlimits[i].max};
+		struct rlimit now;
 		if (rl.rlim_cur > rl.rlim_max)
 			return -EINVAL;
+		if (restricted && (getrlimit(i, &now) < 0 || rl.rlim_max > now.rlim_max))
+			return -EACCES;
 		if (setrlimit(i, &rl) < 0)
 			return -errno;
 	}
@@ -35,6 +38,8 @@ int process_apply(const struct hutch_process *p, const char **what)
 	if (p->set & HUTCH_PROC_OOM_SCORE) {
 		if (p->oom_score_adj < -1000 || p->oom_score_adj > 1000)
 			return -ERANGE;
+		if (restricted && p->oom_score_adj < 0)
+			return -EACCES;
 		char buf[16];
 		int n = snprintf(buf, sizeof buf, "%d", p->oom_score_adj);
 		_cleanup_close_ int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);

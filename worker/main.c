@@ -575,7 +575,8 @@ static void exec_payload(struct client *c, const struct identity *id)
 		else if ((r == -EPERM || r == -EACCES) &&
 			 (!strcmp(what, "rlimit") || !strcmp(what, "oom score")))
 			log_error("cannot set the payload's %s: %m (raising a hard limit or lowering the "
-				  "OOM score needs CAP_SYS_RESOURCE, which hutch does not hold here)",
+				  "OOM score needs CAP_SYS_RESOURCE on the host, and no admin policy rule "
+				  "that forbids it)",
 				  what);
 		else
 			log_error("starting the payload (%s): %m", what);

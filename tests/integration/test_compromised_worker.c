@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -50,6 +51,8 @@ struct attack {
 	uint64_t memory_max, tasks_max; /* CGROUP values; 0: hutch's defaults */
 	const char *image;         /* OPEN_IMAGE instead of OPEN_ROOT, then stop */
 	const char *template_path; /* OPEN_ROOT with HUTCH_ROOT_TEMPLATE */
+	bool block_device;         /* a DeviceAllow= rule for the host's disks */
+	const struct hutch_process *process; /* PROCESS before EXEC */
 };
 
 struct outcome {
@@ -139,6 +142,9 @@ static _Noreturn void worker_script(int sock, int res_fd, const struct attack *a
 	}
 	if (a->tasks_max)
 		res.cg.value[HUTCH_LIMIT_TASKS_MAX] = a->tasks_max;
+	if (a->block_device)
+		res.cg.devices[res.cg.ndevices++] =
+			(struct hutch_device_rule){'b', HUTCH_DEV_READ, {0}, 8, HUTCH_DEV_ANY};
 	if (ask(sock, res_fd, HUTCH_MSG_CGROUP, &res.cg) != 0)
 		_exit(0);
 	struct hutch_create c = {
@@ -159,6 +165,8 @@ static _Noreturn void worker_script(int sock, int res_fd, const struct attack *a
 			_exit(0);
 	}
 	if (ask(sock, res_fd, HUTCH_MSG_PIVOT, &(struct hutch_pivot){0}) != 0)
+		_exit(0);
+	if (a->process && ask(sock, res_fd, HUTCH_MSG_PROCESS, a->process) != 0)
 		_exit(0);
 	static struct hutch_exec e;
 	char *argv[] = {"/bin/true", NULL}, *envp[] = {"PATH=/bin", NULL};
@@ -493,4 +501,55 @@ Test(compromised_worker, images_and_templates)
 	static char cmd[3 * PATH_MAX];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s'", imgdir, outside);
 	cr_assert_eq(system(cmd), 0);
+}
+
+/* DeviceAllow= beyond the devices every container has: only for callers no
+ * rule restricts (the worker builds the list; the broker checks it). */
+Test(compromised_worker, device_allow_needs_an_unrestricted_caller)
+{
+	struct host_snapshot snap;
+	host_snapshot_take(&snap);
+	struct attack a = allowed();
+	a.block_device = true;
+	struct outcome o = run_broker(&a);
+	cr_assert_eq(o.n, 3, "%d replies", o.n);
+	cr_assert_eq(o.replies[1], 0, "CGROUP refused: %d", o.replies[1]);
+	cr_assert_eq(o.replies[2], -EACCES, "CREATE answered %d", o.replies[2]);
+	cr_assert_neq(o.status, 0);
+	host_snapshot_assert_same(&snap);
+	host_snapshot_free(&snap);
+}
+
+/* --rlimit=/--oom-score-adjust= under a rule: no hard limit above hutch's
+ * own and no negative OOM score, even where hutch could (CAP_SYS_RESOURCE). */
+Test(compromised_worker, process_settings_bounded_by_a_rule)
+{
+	struct rlimit now;
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &now), 0);
+	if (now.rlim_max == RLIM_INFINITY)
+		cr_skip_test("hutch's RLIMIT_NOFILE has no hard limit to exceed");
+	static struct hutch_process raise_nofile, lower_oom, fine;
+	raise_nofile.rlimit_set = 1u << RLIMIT_NOFILE;
+	raise_nofile.rlimits[RLIMIT_NOFILE] = (struct hutch_rlimit){1024, now.rlim_max + 1};
+	lower_oom.set = HUTCH_PROC_OOM_SCORE;
+	lower_oom.oom_score_adj = -1;
+	fine.rlimit_set = 1u << RLIMIT_NOFILE;
+	fine.rlimits[RLIMIT_NOFILE] = (struct hutch_rlimit){64, 128};
+	fine.set = HUTCH_PROC_OOM_SCORE;
+	fine.oom_score_adj = 100;
+	const struct hutch_process *bad[] = {&raise_nofile, &lower_oom};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct attack a = allowed();
+		a.process = bad[i];
+		struct outcome o = run_broker(&a);
+		cr_assert_eq(o.n, 9, "case %zu: %d replies, last %d", i, o.n, o.replies[o.n - 1]);
+		cr_assert_eq(o.replies[o.n - 1], -EACCES, "case %zu: EXEC answered %d", i,
+			     o.replies[o.n - 1]);
+	}
+	struct attack a = allowed();
+	a.process = &fine;
+	struct outcome o = run_broker(&a);
+	cr_assert_eq(o.n, 9, "%d replies, last %d", o.n, o.replies[o.n - 1]);
+	cr_assert_eq(o.replies[o.n - 1], EOF_SEEN, "lowering limits refused: %d", o.replies[o.n - 1]);
+	cr_assert_eq(o.status, 0, "broker status %d", o.status);
 }
