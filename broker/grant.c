@@ -199,7 +199,8 @@ int grant_create_ok(const struct hutch_grant *g, const struct hutch_create *c,
 	    !within(l, HUTCH_LIMIT_MEMORY_MAX, g->memory_max) ||
 	    !within(l, HUTCH_LIMIT_TASKS_MAX, g->tasks_max) ||
 	    !within(l, HUTCH_LIMIT_CPU_QUOTA, (uint64_t)g->cpu_quota * 10000) ||
-	    !cgroup_devices_standard(l)) /* DeviceAllow= is for unrestricted callers */
+	    /* DeviceAllow= and --slice= are for unrestricted callers */
+	    !cgroup_devices_standard(l) || strcmp(l->slice, "machine.slice"))
 		return -EACCES;
 	return 0;
 }

@@ -52,6 +52,7 @@ struct attack {
 	const char *image;         /* OPEN_IMAGE instead of OPEN_ROOT, then stop */
 	const char *template_path; /* OPEN_ROOT with HUTCH_ROOT_TEMPLATE */
 	bool block_device;         /* a DeviceAllow= rule for the host's disks */
+	const char *slice;         /* --slice= */
 	const struct hutch_process *process; /* PROCESS before EXEC */
 };
 
@@ -142,6 +143,8 @@ static _Noreturn void worker_script(int sock, int res_fd, const struct attack *a
 	}
 	if (a->tasks_max)
 		res.cg.value[HUTCH_LIMIT_TASKS_MAX] = a->tasks_max;
+	if (a->slice)
+		snprintf(res.cg.slice, sizeof res.cg.slice, "%s", a->slice);
 	if (a->block_device)
 		res.cg.devices[res.cg.ndevices++] =
 			(struct hutch_device_rule){'b', HUTCH_DEV_READ, {0}, 8, HUTCH_DEV_ANY};
@@ -509,13 +512,16 @@ Test(compromised_worker, device_allow_needs_an_unrestricted_caller)
 {
 	struct host_snapshot snap;
 	host_snapshot_take(&snap);
-	struct attack a = allowed();
-	a.block_device = true;
-	struct outcome o = run_broker(&a);
-	cr_assert_eq(o.n, 3, "%d replies", o.n);
-	cr_assert_eq(o.replies[1], 0, "CGROUP refused: %d", o.replies[1]);
-	cr_assert_eq(o.replies[2], -EACCES, "CREATE answered %d", o.replies[2]);
-	cr_assert_neq(o.status, 0);
+	for (int i = 0; i < 2; i++) { /* and no slice of its choice */
+		struct attack a = allowed();
+		a.block_device = i == 0;
+		a.slice = i == 1 ? "system.slice" : NULL;
+		struct outcome o = run_broker(&a);
+		cr_assert_eq(o.n, 3, "case %d: %d replies", i, o.n);
+		cr_assert_eq(o.replies[1], 0, "case %d: CGROUP refused: %d", i, o.replies[1]);
+		cr_assert_eq(o.replies[2], -EACCES, "case %d: CREATE answered %d", i, o.replies[2]);
+		cr_assert_neq(o.status, 0);
+	}
 	host_snapshot_assert_same(&snap);
 	host_snapshot_free(&snap);
 }
