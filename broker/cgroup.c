@@ -230,13 +230,16 @@ int cgroup_create(const char *machine, const char *slice, unsigned need, struct 
 	return cg->events_fd < 0 ? -errno : 0;
 }
 
-/* In the container init, first thing: CLONE_INTO_CGROUP covers v2 only. */
+/* In the container init, first thing: CLONE_INTO_CGROUP covers v2 only.
+ * "tasks" moves just this thread, which is all of us here (single-threaded,
+ * before any fork); "cgroup.procs" would take the kernel's threadgroup
+ * rwsem for writing, which waits out an RCU grace period (8-16 ms). */
 int cgroup_join_v1(const struct cgroup *cg)
 {
 	for (int h = 0; h < CG_V2; h++) {
 		if (cg->fd[h] < 0)
 			continue;
-		_cleanup_close_ int fd = openat(cg->fd[h], "cgroup.procs", O_WRONLY | O_CLOEXEC);
+		_cleanup_close_ int fd = openat(cg->fd[h], "tasks", O_WRONLY | O_CLOEXEC);
 		if (fd < 0 || write(fd, "0", 1) != 1)
 			return -errno;
 	}
