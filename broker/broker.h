@@ -166,6 +166,8 @@ struct container_args {
 	struct hutch_label label; /* SELinux labels, "" = none */
 	struct permit_state permits;
 	const struct hutch_grant *grant;
+	int cleanup_sock;  /* to the monitor: overlay work dirs to remove at the end */
+	int inaccessible_fd; /* detached tmpfs with /run/host/inaccessible's nodes */
 };
 
 _Noreturn void container_main(struct container_args *a);
@@ -178,6 +180,13 @@ void unlock_name(int fd, const char *dir, const char *name);
 /* `restricted` (a policy rule applies): no hard limit above hutch's own, no
  * negative OOM score adjustment, whatever hutch's privileges allow. */
 int process_apply(const struct hutch_process *p, bool restricted, const char **what);
+/* binds.c: --bind/--tmpfs/--overlay/--inaccessible, --read-only/--volatile=.
+ * binds_handle may replace *root (volatile modes stack a new root on it). */
+int binds_handle(const struct container_args *a, int *root, const struct hutch_msg *m,
+		 const char **what);
+int binds_run_host(const struct container_args *a, int root); /* right after /run */
+int binds_make_nodes(void); /* monitor, before the container: the inaccessible nodes */
+void binds_cleanup(int sock); /* monitor, after the container: remove work dirs */
 
 /* sandbox.c: the broker's own seccomp filters. */
 int sandbox_broker_base(void);

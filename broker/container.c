@@ -198,6 +198,15 @@ static void handle(struct init_state *s, const struct hutch_msg *m)
 			break;
 		}
 		r = mount_api(s->root, m->u.mount_api.kind, &what);
+		if (r == 0 && m->u.mount_api.kind == HUTCH_API_RUN && (r = binds_run_host(s->a, s->root)) < 0)
+			what = "/run/host/inaccessible";
+		break;
+	case HUTCH_MSG_ROOT_MODE:
+	case HUTCH_MSG_MOUNT_BIND:
+	case HUTCH_MSG_MOUNT_TMPFS:
+	case HUTCH_MSG_MOUNT_OVERLAY:
+	case HUTCH_MSG_INACCESSIBLE:
+		r = binds_handle(s->a, &s->root, m, &what);
 		break;
 	case HUTCH_MSG_OPEN_CONSOLE:
 		r = console_open(s->root, &m->u.open_console, &master, &s->slave, &what);

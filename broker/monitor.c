@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -291,6 +292,7 @@ static int handle_create(struct monitor *m, const struct hutch_msg *msg)
 	}
 	struct cgroup cg;
 	struct container_args a = {
+		.inaccessible_fd = -1,
 		.sock = m->sock,
 		.root_fd = m->root_fd,
 		.root_how = m->root_how,
@@ -301,7 +303,7 @@ static int handle_create(struct monitor *m, const struct hutch_msg *msg)
 	};
 	strcpy(a.root_path, m->root_path);
 	const char *what = "policy";
-	int pidfd = -1;
+	int pidfd = -1, cleanup[2] = {-1, -1};
 	int r = grant_create_ok(m->grant, c, &m->limits);
 	if (r < 0) {
 		hutch_send_reply(m->sock, r, what, NULL, 0);
@@ -315,6 +317,14 @@ static int handle_create(struct monitor *m, const struct hutch_msg *msg)
 		r = cgroup_devices(cg.fd, &m->limits, &what);
 	if (r == 0 && (r = sandbox_no_bpf()) < 0)
 		what = "seccomp";
+	/* Overlay work directories to remove come back on this, see binds.c. */
+	if (r == 0 && socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, cleanup) < 0)
+		r = -errno;
+	a.cleanup_sock = cleanup[1];
+	if (r == 0 && (a.inaccessible_fd = binds_make_nodes()) < 0) {
+		r = a.inaccessible_fd;
+		what = "/run/host/inaccessible";
+	}
 	if (r == 0)
 		r = userns_prepare(c, m->grant, m->root_fd, !m->root_ro, &a.userns, &what);
 	if (r == 0 && m->label.tree[0] &&
@@ -328,10 +338,13 @@ static int handle_create(struct monitor *m, const struct hutch_msg *msg)
 		what = "clone";
 		r = clone_container(&a, &cg, &pidfd);
 	}
+	closep(&cleanup[1]);
+	closep(&a.inaccessible_fd);
 	closep(&a.userns.fd); /* the container init has its own copies */
 	closep(&a.userns.idmap_fd);
 	if (r < 0) {
 		hutch_send_reply(m->sock, r, what, NULL, 0);
+		closep(&cleanup[0]);
 		userns_release(&a.userns);
 		mcs_release(m);
 		cgroup_remove(&cg);
@@ -353,6 +366,8 @@ static int handle_create(struct monitor *m, const struct hutch_msg *msg)
 	closep(&a.userns.probe_fd);
 	int status = supervise(m, pidfd, c);
 	close(pidfd);
+	binds_cleanup(cleanup[0]);
+	close(cleanup[0]);
 	ephemeral_release(&m->eph);
 	userns_release(&a.userns); /* the uid range is free again */
 	mcs_release(m);
@@ -481,6 +496,11 @@ int broker_main(int sock, pid_t worker, const struct hutch_grant *grant, hutch_p
 		case HUTCH_MSG_FILE_OP:
 		case HUTCH_MSG_CREDENTIAL:
 		case HUTCH_MSG_PROCESS:
+		case HUTCH_MSG_ROOT_MODE:
+		case HUTCH_MSG_MOUNT_BIND:
+		case HUTCH_MSG_MOUNT_TMPFS:
+		case HUTCH_MSG_MOUNT_OVERLAY:
+		case HUTCH_MSG_INACCESSIBLE:
 		case HUTCH_MSG_REPLY:
 		case HUTCH_MSG_PROGRESS:
 		case HUTCH_MSG_NONE:

@@ -2,6 +2,7 @@
 #include "permit.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 struct permit {
@@ -31,12 +32,25 @@ static const struct permit permits[HUTCH_MSG_TYPE_MAX] = {
 	[HUTCH_MSG_CHECK_POLICY] = {PHASE_PREPARE, 1},
 	/* Retries for category pairs in use; the monitor takes one success. */
 	[HUTCH_MSG_LABEL] = {PHASE_PREPARE, 64},
+	[HUTCH_MSG_ROOT_MODE] = {PHASE_SETUP, 1},
+	[HUTCH_MSG_MOUNT_BIND] = {PHASE_SETUP, HUTCH_MAX_USER_MOUNTS},
+	[HUTCH_MSG_MOUNT_TMPFS] = {PHASE_SETUP, HUTCH_MAX_USER_MOUNTS},
+	[HUTCH_MSG_MOUNT_OVERLAY] = {PHASE_SETUP, HUTCH_MAX_USER_MOUNTS},
+	[HUTCH_MSG_INACCESSIBLE] = {PHASE_SETUP, HUTCH_MAX_USER_MOUNTS},
 	/* REPLY and PROGRESS are never requests: no phase allows them. */
 };
 
 #define BIT(k) (1u << (k))
 /* The masks and read-only mounts are not optional: PIVOT needs them. */
 #define API_REQUIRED_FOR_PIVOT (BIT(HUTCH_API_PROC) | BIT(HUTCH_API_SYS) | BIT(HUTCH_API_DEV))
+/* User mounts come after /proc and /sys, so a target in them is seen as one. */
+#define API_REQUIRED_FOR_USER (BIT(HUTCH_API_PROC) | BIT(HUTCH_API_SYS))
+
+static bool is_user_mount(uint32_t t)
+{
+	return t == HUTCH_MSG_MOUNT_BIND || t == HUTCH_MSG_MOUNT_TMPFS ||
+	       t == HUTCH_MSG_MOUNT_OVERLAY || t == HUTCH_MSG_INACCESSIBLE;
+}
 
 void permit_init(struct permit_state *s)
 {
@@ -53,6 +67,15 @@ static int deny(const char **why, const char *reason)
 static int check_order(const struct permit_state *s, const struct hutch_msg *m,
 		       const char **why)
 {
+	if (is_user_mount(m->hdr.type)) {
+		if (s->user_mounts >= HUTCH_MAX_USER_MOUNTS)
+			return deny(why, "too many mounts");
+		if ((s->api_done & API_REQUIRED_FOR_USER) != API_REQUIRED_FOR_USER)
+			return deny(why, "user mount before /proc and /sys");
+		if (m->hdr.type == HUTCH_MSG_INACCESSIBLE && !(s->api_done & BIT(HUTCH_API_RUN)))
+			return deny(why, "inaccessible before /run");
+		return 0;
+	}
 	switch (m->hdr.type) {
 	case HUTCH_MSG_OPEN_ROOT:
 	case HUTCH_MSG_OPEN_IMAGE:
@@ -62,6 +85,10 @@ static int check_order(const struct permit_state *s, const struct hutch_msg *m,
 	case HUTCH_MSG_ATTACH_IMAGE:
 		if (!s->count[HUTCH_MSG_OPEN_IMAGE])
 			return deny(why, "no image opened yet");
+		return 0;
+	case HUTCH_MSG_ROOT_MODE:
+		if (s->api_done)
+			return deny(why, "root mode after other mounts");
 		return 0;
 	case HUTCH_MSG_OPEN_SETTINGS:
 		if (m->u.open_settings.where != HUTCH_SETTINGS_BESIDE_ROOT)
@@ -124,6 +151,8 @@ void permit_commit(struct permit_state *s, const struct hutch_msg *m)
 	if (t == HUTCH_MSG_NONE || t >= HUTCH_MSG_TYPE_MAX)
 		return; /* permit_check refused it already */
 	s->count[t]++;
+	if (is_user_mount(t))
+		s->user_mounts++;
 	switch (t) {
 	case HUTCH_MSG_MOUNT_API:
 		s->api_done |= BIT(m->u.mount_api.kind);

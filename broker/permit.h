@@ -22,6 +22,7 @@ struct permit_state {
 	enum broker_phase phase;
 	uint32_t count[HUTCH_MSG_TYPE_MAX];
 	uint32_t api_done; /* bit per enum hutch_api_fs */
+	uint32_t user_mounts; /* MOUNT_BIND/TMPFS/OVERLAY/INACCESSIBLE so far */
 };
 
 void permit_init(struct permit_state *s);

@@ -40,6 +40,11 @@ static const struct msg_shape shapes[HUTCH_MSG_TYPE_MAX] = {
 	[HUTCH_MSG_CHECK_POLICY] = {"CHECK_POLICY", sizeof(struct hutch_check_policy), 0, 0},
 	[HUTCH_MSG_OPEN_SETTINGS] = {"OPEN_SETTINGS", sizeof(struct hutch_open_settings), 0, 1},
 	[HUTCH_MSG_LABEL] = {"LABEL", sizeof(struct hutch_label), 0, 0},
+	[HUTCH_MSG_ROOT_MODE] = {"ROOT_MODE", sizeof(struct hutch_root_mode), 0, 0},
+	[HUTCH_MSG_MOUNT_BIND] = {"MOUNT_BIND", sizeof(struct hutch_mount_bind), 0, 0},
+	[HUTCH_MSG_MOUNT_TMPFS] = {"MOUNT_TMPFS", sizeof(struct hutch_mount_tmpfs), 0, 0},
+	[HUTCH_MSG_MOUNT_OVERLAY] = {"MOUNT_OVERLAY", sizeof(struct hutch_mount_overlay), 0, 0},
+	[HUTCH_MSG_INACCESSIBLE] = {"INACCESSIBLE", sizeof(struct hutch_inaccessible), 0, 0},
 	[HUTCH_MSG_REPLY] = {"REPLY", sizeof(struct hutch_reply), 0, 0},
 	[HUTCH_MSG_PROGRESS] = {"PROGRESS", sizeof(struct hutch_progress), 0, 0},
 };
@@ -99,6 +104,30 @@ int hutch_check_label(const char *s, size_t size)
 		colons += *p == ':';
 	}
 	return s[0] && colons < 3 ? -EBADMSG : 0;
+}
+
+int hutch_check_path(const char *s, size_t size)
+{
+	if (hutch_check_string(s, size, 0) < 0 || s[0] != '/')
+		return -EBADMSG;
+	if (!strcmp(s, "/"))
+		return 0;
+	for (const char *p = s; *p;) { /* p at a '/' */
+		const char *c = p + 1, *end = strchrnul(c, '/');
+		size_t n = (size_t)(end - c);
+		if (n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
+			return -EBADMSG;
+		p = end;
+	}
+	return 0;
+}
+
+int hutch_check_component(const char *s, size_t size)
+{
+	if (hutch_check_string(s, size, 0) < 0 || strchr(s, '/') || !strcmp(s, ".") ||
+	    !strcmp(s, ".."))
+		return -EBADMSG;
+	return 0;
 }
 
 static int all_zero(const void *p, size_t n)
@@ -221,6 +250,54 @@ static int check_process(const struct hutch_process *p, const char **why)
 	for (unsigned i = 0; i < HUTCH_RLIMIT_MAX; i++)
 		if (!(p->rlimit_set & (1u << i)) && (p->rlimits[i].cur || p->rlimits[i].max))
 			FAIL("unset rlimit not zero");
+	return 0;
+}
+
+static int check_tmpfs(const struct hutch_mount_tmpfs *t, const char **why)
+{
+	if (t->flags & ~HUTCH_TMPFS_FLAGS_ALL)
+		FAIL("unknown tmpfs flags");
+	if (hutch_check_path(t->target, sizeof t->target) < 0 || !strcmp(t->target, "/"))
+		FAIL("bad tmpfs target");
+	if (t->mode > 07777 || (!(t->flags & HUTCH_TMPFS_MODE) && t->mode))
+		FAIL("bad tmpfs mode");
+	if ((!(t->flags & HUTCH_TMPFS_UID) && t->uid) || (!(t->flags & HUTCH_TMPFS_GID) && t->gid) ||
+	    t->uid == (uint32_t)-1 || t->gid == (uint32_t)-1)
+		FAIL("bad tmpfs owner");
+	uint32_t sz = t->flags & (HUTCH_TMPFS_SIZE | HUTCH_TMPFS_SIZE_PERCENT);
+	if (sz == (HUTCH_TMPFS_SIZE | HUTCH_TMPFS_SIZE_PERCENT) || (!sz && t->size) ||
+	    (sz == HUTCH_TMPFS_SIZE_PERCENT && (t->size < 1 || t->size > 100)))
+		FAIL("bad tmpfs size");
+	if (!(t->flags & HUTCH_TMPFS_NR_INODES) && t->nr_inodes)
+		FAIL("bad tmpfs nr_inodes");
+	return 0;
+}
+
+static int check_overlay(const struct hutch_mount_overlay *o, const char **why)
+{
+	if (o->flags & ~HUTCH_OVERLAY_FLAGS_ALL || o->reserved)
+		FAIL("unknown overlay flags");
+	if (o->nlower < 1 || o->nlower > HUTCH_OVERLAY_MAX_LOWER ||
+	    o->lower_in_root >> o->nlower)
+		FAIL("bad overlay layer count");
+	for (uint32_t i = 0; i < HUTCH_OVERLAY_MAX_LOWER; i++)
+		if (i < o->nlower ? hutch_check_path(o->lower[i], HUTCH_PATH_MAX) < 0
+				  : !all_zero(o->lower[i], HUTCH_PATH_MAX))
+			FAIL("bad overlay lower path");
+	if (hutch_check_path(o->target, sizeof o->target) < 0 || !strcmp(o->target, "/"))
+		FAIL("bad overlay target");
+	if (o->flags & HUTCH_OVERLAY_RO) {
+		if (o->flags & HUTCH_OVERLAY_UPPER_IN_ROOT || !all_zero(o->upper_dir, sizeof o->upper_dir) ||
+		    !all_zero(o->upper_name, sizeof o->upper_name) ||
+		    !all_zero(o->work_name, sizeof o->work_name))
+			FAIL("upper layer on a read-only overlay");
+		return 0;
+	}
+	if (hutch_check_path(o->upper_dir, sizeof o->upper_dir) < 0 ||
+	    hutch_check_component(o->upper_name, sizeof o->upper_name) < 0 ||
+	    hutch_check_component(o->work_name, sizeof o->work_name) < 0 ||
+	    !strcmp(o->upper_name, o->work_name))
+		FAIL("bad overlay upper or work directory");
 	return 0;
 }
 
@@ -351,6 +428,28 @@ static int check_body(uint32_t type, const struct hutch_msg *m, const char **why
 			FAIL("bad category pair");
 		return 0;
 	}
+	case HUTCH_MSG_ROOT_MODE:
+		if (m->u.root_mode.read_only > 1 || m->u.root_mode.volatile_mode >= HUTCH_VOLATILE_MAX)
+			FAIL("bad root mode");
+		return 0;
+	case HUTCH_MSG_MOUNT_BIND: {
+		const struct hutch_mount_bind *b = &m->u.mount_bind;
+		if (b->flags & ~HUTCH_BIND_FLAGS_ALL || b->reserved)
+			FAIL("unknown bind flags");
+		if (hutch_check_path(b->source, sizeof b->source) < 0 ||
+		    hutch_check_path(b->target, sizeof b->target) < 0 || !strcmp(b->target, "/"))
+			FAIL("bad bind path");
+		return 0;
+	}
+	case HUTCH_MSG_MOUNT_TMPFS:
+		return check_tmpfs(&m->u.mount_tmpfs, why);
+	case HUTCH_MSG_MOUNT_OVERLAY:
+		return check_overlay(&m->u.mount_overlay, why);
+	case HUTCH_MSG_INACCESSIBLE:
+		if (hutch_check_path(m->u.inaccessible.target, HUTCH_PATH_MAX) < 0 ||
+		    !strcmp(m->u.inaccessible.target, "/"))
+			FAIL("bad inaccessible path");
+		return 0;
 	case HUTCH_MSG_REPLY:
 		if (m->u.reply.error > 0 || m->u.reply.error < -4095 ||
 		    hutch_check_string(m->u.reply.what, HUTCH_WHAT_MAX, 1) < 0)

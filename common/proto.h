@@ -57,6 +57,11 @@ enum hutch_msg_type {
 	HUTCH_MSG_CHECK_POLICY,
 	HUTCH_MSG_OPEN_SETTINGS,
 	HUTCH_MSG_LABEL,
+	HUTCH_MSG_ROOT_MODE,     /* --read-only, --volatile= */
+	HUTCH_MSG_MOUNT_BIND,    /* --bind=, --bind-ro= */
+	HUTCH_MSG_MOUNT_TMPFS,   /* --tmpfs= */
+	HUTCH_MSG_MOUNT_OVERLAY, /* --overlay=, --overlay-ro= */
+	HUTCH_MSG_INACCESSIBLE,  /* --inaccessible= */
 	/* broker -> worker */
 	HUTCH_MSG_REPLY,
 	HUTCH_MSG_PROGRESS,
@@ -288,6 +293,89 @@ struct hutch_mount_api {
 	uint32_t kind; /* enum hutch_api_fs */
 };
 
+/*
+ * User-requested mounts. Paths are canonical: absolute, no "." or ".."
+ * component, no "//", no trailing "/" (hutch_check_path). Targets are
+ * container paths, resolved by the broker inside the root; host sources are
+ * walked without following any symlink. At most HUTCH_MAX_USER_MOUNTS of
+ * MOUNT_BIND/TMPFS/OVERLAY/INACCESSIBLE in all (the permit table counts).
+ */
+#define HUTCH_MAX_USER_MOUNTS 128
+
+/* ROOT_MODE: once, first thing after CREATE, before any other mount. */
+enum hutch_volatile {
+	HUTCH_VOLATILE_NO = 0, /* the tree as is (read-only with read_only=1) */
+	HUTCH_VOLATILE_YES,    /* tmpfs root, the tree's /usr read-only in it */
+	HUTCH_VOLATILE_STATE,  /* the tree read-only, /var a tmpfs */
+	HUTCH_VOLATILE_OVERLAY,/* tmpfs upper overlaid on the tree */
+	HUTCH_VOLATILE_MAX
+};
+struct hutch_root_mode {
+	uint32_t read_only;     /* 0 or 1 */
+	uint32_t volatile_mode; /* enum hutch_volatile */
+};
+
+#define HUTCH_BIND_RO            (1u << 0)
+#define HUTCH_BIND_RECURSIVE     (1u << 1) /* rbind (nspawn's default) */
+#define HUTCH_BIND_IDMAP         (1u << 2) /* source ids 0..N seen as the container's */
+#define HUTCH_BIND_SOURCE_IN_ROOT (1u << 3) /* "+": source inside the container root */
+#define HUTCH_BIND_FLAGS_ALL \
+	(HUTCH_BIND_RO | HUTCH_BIND_RECURSIVE | HUTCH_BIND_IDMAP | HUTCH_BIND_SOURCE_IN_ROOT)
+struct hutch_mount_bind {
+	uint32_t flags;
+	uint32_t reserved; /* must be 0 */
+	char source[HUTCH_PATH_MAX];
+	char target[HUTCH_PATH_MAX];
+};
+
+/* Typed tmpfs options; the broker formats them for fsconfig. */
+#define HUTCH_TMPFS_RO           (1u << 0)
+#define HUTCH_TMPFS_NOEXEC       (1u << 1)
+#define HUTCH_TMPFS_MODE         (1u << 2) /* mode is set */
+#define HUTCH_TMPFS_UID          (1u << 3) /* uid is set (container id) */
+#define HUTCH_TMPFS_GID          (1u << 4)
+#define HUTCH_TMPFS_SIZE         (1u << 5) /* size in bytes */
+#define HUTCH_TMPFS_SIZE_PERCENT (1u << 6) /* size in % of RAM, 1..100 */
+#define HUTCH_TMPFS_NR_INODES    (1u << 7)
+#define HUTCH_TMPFS_FLAGS_ALL (HUTCH_TMPFS_RO | HUTCH_TMPFS_NOEXEC | HUTCH_TMPFS_MODE | \
+			       HUTCH_TMPFS_UID | HUTCH_TMPFS_GID | HUTCH_TMPFS_SIZE |   \
+			       HUTCH_TMPFS_SIZE_PERCENT | HUTCH_TMPFS_NR_INODES)
+struct hutch_mount_tmpfs {
+	uint32_t flags;
+	uint32_t mode; /* <= 07777 */
+	uint32_t uid, gid;
+	uint64_t size, nr_inodes; /* 0 unless their flag is set */
+	char target[HUTCH_PATH_MAX];
+};
+
+/*
+ * MOUNT_OVERLAY: lower[0] is the top lower layer (the kernel's lowerdir
+ * order). Writable: upper_dir/upper_name is the upper layer, work_name a new
+ * directory beside it (created and later removed by the broker). Read-only:
+ * upper_* and work_name empty.
+ */
+#define HUTCH_OVERLAY_MAX_LOWER 8
+#define HUTCH_OVERLAY_RO         (1u << 0)
+#define HUTCH_OVERLAY_UPPER_IN_ROOT (1u << 1)
+#define HUTCH_OVERLAY_FLAGS_ALL (HUTCH_OVERLAY_RO | HUTCH_OVERLAY_UPPER_IN_ROOT)
+#define HUTCH_COMPONENT_MAX 255
+struct hutch_mount_overlay {
+	uint32_t flags;
+	uint32_t nlower;   /* 1..HUTCH_OVERLAY_MAX_LOWER */
+	uint32_t lower_in_root; /* bit i: lower[i] is inside the container root */
+	uint32_t reserved;
+	char lower[HUTCH_OVERLAY_MAX_LOWER][HUTCH_PATH_MAX];
+	char upper_dir[HUTCH_PATH_MAX];
+	char upper_name[HUTCH_COMPONENT_MAX + 1];
+	char work_name[HUTCH_COMPONENT_MAX + 1];
+	char target[HUTCH_PATH_MAX];
+};
+
+/* INACCESSIBLE: over-mount with the /run/host/inaccessible node of its type. */
+struct hutch_inaccessible {
+	char target[HUTCH_PATH_MAX];
+};
+
 /* OPEN_CONSOLE: a pty from the container's devpts; reply carries the master. */
 struct hutch_open_console {
 	uint16_t rows, cols; /* initial window size, 0 = leave alone */
@@ -477,6 +565,11 @@ struct hutch_msg {
 		struct hutch_check_policy check_policy;
 		struct hutch_open_settings open_settings;
 		struct hutch_label label;
+		struct hutch_root_mode root_mode;
+		struct hutch_mount_bind mount_bind;
+		struct hutch_mount_tmpfs mount_tmpfs;
+		struct hutch_mount_overlay mount_overlay;
+		struct hutch_inaccessible inaccessible;
 		struct hutch_reply reply;
 		struct hutch_open_image open_image;
 		struct hutch_attach_image attach_image;
@@ -487,6 +580,8 @@ struct hutch_msg {
 };
 
 #define HUTCH_MSG_MAX_RECORD (sizeof(struct hutch_hdr) + sizeof(struct hutch_exec))
+_Static_assert(sizeof(struct hutch_mount_overlay) < sizeof(struct hutch_exec),
+	       "EXEC must stay the largest record");
 
 /* Body size for a type, 0 for an unknown type. */
 size_t hutch_body_size(uint32_t type);
@@ -510,6 +605,10 @@ int hutch_check_label(const char *s, size_t size);
 
 /* Validate a fixed string field: terminated, no bytes after the NUL. */
 int hutch_check_string(const char *s, size_t size, int allow_empty);
+/* A canonical absolute path field (see the user mounts above); "/" is one. */
+int hutch_check_path(const char *s, size_t size);
+/* One path component field: not empty, ".", "..", no '/'. */
+int hutch_check_component(const char *s, size_t size);
 
 /*
  * Pack argv/envp into an exec body. Returns 0 or -E2BIG.

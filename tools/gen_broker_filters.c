@@ -36,7 +36,7 @@ static const char *const monitor_allowed[] = {
 	"clock_gettime", "clock_nanosleep", "nanosleep", "getpid", "gettid", "futex",
 	"lseek", "rt_sigprocmask", "rt_sigaction", "rt_sigreturn", "restart_syscall",
 	"sigaltstack", "getrandom", "tgkill", "writev", "mprotect", "prctl", "dup",
-	"signalfd4", "pidfd_open", NULL,
+	"signalfd4", "pidfd_open", "recvmsg", NULL,
 };
 
 static scmp_filter_ctx build(uint32_t dflt, uint32_t action, const char *const *names,
