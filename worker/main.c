@@ -448,6 +448,56 @@ static void mount_api_filesystems(struct client *c)
 	}
 }
 
+/* --read-only, --volatile=: before anything is mounted on the root. */
+static void root_mode(struct client *c)
+{
+	const struct mount_settings *m = &c->s->mounts;
+	if (!m->read_only && m->volatile_mode == HUTCH_VOLATILE_NO)
+		return;
+	struct hutch_root_mode rm = {.read_only = m->read_only, .volatile_mode = m->volatile_mode};
+	int r = call(c, HUTCH_MSG_ROOT_MODE, &rm, NULL);
+	if (r < 0)
+		step_error(c, m->volatile_mode ? "setting up --volatile:" : "setting up --read-only:", r);
+}
+
+static _Noreturn void user_mount_error(struct client *c, const struct user_mount *u, int err)
+{
+	const char *what = c->reply->u.reply.what;
+	errno = -err;
+	if (err == -ELOOP)
+		log_error("%s=%s: the %s path is or passes through a symlink; hutch follows none "
+			  "there (give the resolved path)", u->option, u->value, what);
+	else if (err == -EACCES && (!strcmp(what, "source") || !strcmp(what, "lower") ||
+				    !strcmp(what, "upper")))
+		log_error("%s=%s: the admin policy does not allow this host path here (Bind=, "
+			  "BindReadOnly=; read-write only where granted)", u->option, u->value);
+	else if (err == -EPERM && !strcmp(what, "target"))
+		log_error("%s=%s: refusing to mount on /proc, /sys or a cgroup file system",
+			  u->option, u->value);
+	else if (!strcmp(what, "idmap"))
+		log_error("%s=%s: the source's file system cannot do idmapped mounts: %m", u->option,
+			  u->value);
+	else
+		log_error("%s=%s: %s: %m", u->option, u->value, what[0] ? what : "mount");
+	exit(1);
+}
+
+static void user_mounts(struct client *c)
+{
+	static const uint32_t types[] = {
+		[USER_MOUNT_BIND] = HUTCH_MSG_MOUNT_BIND,
+		[USER_MOUNT_TMPFS] = HUTCH_MSG_MOUNT_TMPFS,
+		[USER_MOUNT_OVERLAY] = HUTCH_MSG_MOUNT_OVERLAY,
+		[USER_MOUNT_INACCESSIBLE] = HUTCH_MSG_INACCESSIBLE,
+	};
+	const struct mount_settings *m = &c->s->mounts;
+	for (unsigned i = 0; i < m->n; i++) {
+		int r = call(c, types[m->mounts[i].kind], m->mounts[i].req.bind, NULL);
+		if (r < 0)
+			user_mount_error(c, &m->mounts[i], r);
+	}
+}
+
 static bool console_is_pty(enum console_mode m)
 {
 	return m == CONSOLE_INTERACTIVE || m == CONSOLE_READ_ONLY || m == CONSOLE_PASSIVE;
@@ -678,6 +728,8 @@ int worker_main(int sock, int argc, char **argv, const struct hutch_grant *grant
 	r = settings_load_beside_root(&s, argc, argv, &reader);
 	if (r < 0 || (r > 0 && (settings_finish(&s, tty, tty) < 0 || policy_apply(&s, grant) < 0)))
 		return 1;
+	if (mountopts_finish(&s.mounts, s.userns != HUTCH_USERNS_NO) < 0)
+		return 1;
 	/* Compiled before anything is set up, so a bad filter costs nothing. */
 	static struct hutch_seccomp filter; /* 32 KiB: not on the stack */
 	if (syscall_filter_compile_settings(&s, &filter) < 0)
@@ -697,8 +749,10 @@ int worker_main(int sock, int argc, char **argv, const struct hutch_grant *grant
 	if (s.console == CONSOLE_INTERACTIVE)
 		log_info("Press ^] three times within 1s to kill container.");
 	create(&c);
+	root_mode(&c);
 	mount_api_filesystems(&c);
 	files_apply(&c);
+	user_mounts(&c);
 	int master = console_is_pty(s.console) ? open_console(&c) : -1;
 	post(&c, HUTCH_MSG_SECCOMP, &filter, "loading the system call filter");
 	if (resources_have_process(&s.res))

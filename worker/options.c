@@ -347,6 +347,7 @@ static int opt_list_syscall_groups(struct settings *s, const char *v)
 #define PRIV OPT_PRIVILEGED
 #define R(field) offsetof(struct settings, res.field)
 #define LIMIT_ROW(N) {NULL, 0, REQ, "Exec", "Limit" #N, PRIV, R(origin_rlimit[RLIMIT_##N]), opt_limit_##N},
+#define MOUNTS offsetof(struct settings, mounts.origin_mounts)
 
 const struct option_def option_table[] = {
 	/* name, short, arg, section, key, flags, origin slot, parse */
@@ -404,6 +405,18 @@ const struct option_def option_table[] = {
 	{"selinux-context", 'Z', REQ, NULL, NULL, PRIV, OS, opt_selinux_context},
 	{"selinux-apifs-context", 'L', REQ, NULL, NULL, PRIV, OS, opt_selinux_apifs_context},
 	{"selinux-relabel", 0, OPT, NULL, NULL, PRIV, OS, opt_selinux_relabel},
+	/* Mounts (worker/mountopts.c); binds and the like share one origin slot, as
+	 * nspawn's custom mounts do */
+	{"read-only", 0, NO, "Files", "ReadOnly", 0, offsetof(struct settings, mounts.origin_read_only),
+	 opt_read_only},
+	{"volatile", 0, OPT, "Files", "Volatile", 0, offsetof(struct settings, mounts.origin_volatile),
+	 opt_volatile},
+	{"bind", 0, REQ, "Files", "Bind", PRIV, MOUNTS, opt_bind},
+	{"bind-ro", 0, REQ, "Files", "BindReadOnly", PRIV, MOUNTS, opt_bind_ro},
+	{"tmpfs", 0, REQ, "Files", "TemporaryFileSystem", PRIV, MOUNTS, opt_tmpfs},
+	{"inaccessible", 0, REQ, "Files", "Inaccessible", PRIV, MOUNTS, opt_inaccessible},
+	{"overlay", 0, REQ, "Files", "Overlay", PRIV, MOUNTS, opt_overlay},
+	{"overlay-ro", 0, REQ, "Files", "OverlayReadOnly", PRIV, MOUNTS, opt_overlay_ro},
 	/* Networking */
 	{"private-network", 0, NO, "Network", "Private", PRIV, O(private_network),
 	 opt_private_network},

@@ -16,6 +16,7 @@
 #include "fsroot.h"
 #include "sources.h"
 #include "selinux.h"
+#include "mountopts.h"
 
 enum origin {
 	ORIGIN_DEFAULT = 0,
@@ -72,6 +73,9 @@ struct settings {
 	struct selinux_settings selinux; /* -Z, -L (worker/selinux.c) */
 
 	struct resources res; /* cgroup limits, devices, rlimits (worker/resources.c) */
+	/* --bind, --tmpfs, --overlay, --inaccessible, --read-only, --volatile
+	 * (worker/mountopts.c), with their own origin slots */
+	struct mount_settings mounts;
 
 	struct settings_sources sources; /* --settings=, --profile= (sources.h) */
 
