@@ -349,3 +349,42 @@ Test(policy_cli, mandatory_profile_is_applied)
 	SHOWS(r, err, "runs this caller under profile 'it-polprof-");
 	run_result_free(&r);
 }
+
+/* --bind/--bind-ro/--overlay host paths: only below Bind= (read-write) or
+ * BindReadOnly= (read-only) directories, checked by identity in the broker. */
+Test(policy_cli, bind_sources_by_grant)
+{
+	char base[64], extra[256], opt[256];
+	snprintf(base, sizeof base, "/var/tmp/fsmt-pol-%d", (int)getpid());
+	char cmd[512];
+	snprintf(cmd, sizeof cmd, "rm -rf %s && mkdir -p %s/ro/sub %s/rw/up %s/other", base, base,
+		 base, base);
+	cr_assert_eq(system(cmd), 0);
+	snprintf(extra, sizeof extra, "BindReadOnly=%s/ro\nBind=%s/rw\n", base, base);
+	install_policy(extra);
+	as_user(4242);
+	const char *m = machine_name("polbind");
+	struct run_result r;
+	snprintf(opt, sizeof opt, "--bind-ro=%s/ro/sub:/tmp/m", base);
+	run_hutch(&r, 60, NULL, ARGV("-q", "--console=pipe", "-D", rootfs, "-M", m, opt, "/bin/true"));
+	ASSERT_STATUS(r, 0);
+	run_result_free(&r);
+	snprintf(opt, sizeof opt, "--bind=%s/rw:/tmp/m", base);
+	run_hutch(&r, 60, NULL, ARGV("-q", "--console=pipe", "-D", rootfs, "-M", m, opt, "/bin/true"));
+	ASSERT_STATUS(r, 0);
+	run_result_free(&r);
+	snprintf(opt, sizeof opt, "--bind=%s/ro:/tmp/m", base); /* read-write of a read-only grant */
+	refused(ARGV("-q", "--console=pipe", "-D", rootfs, "-M", m, opt, "/bin/true"),
+		"the admin policy does not allow this host path");
+	snprintf(opt, sizeof opt, "--bind-ro=%s/other:/tmp/m", base);
+	refused(ARGV("-q", "--console=pipe", "-D", rootfs, "-M", m, opt, "/bin/true"),
+		"the admin policy does not allow this host path");
+	refused(ARGV("-q", "--console=pipe", "-D", rootfs, "-M", m, "--bind-ro=/etc:/tmp/m",
+		     "/bin/true"),
+		"the admin policy does not allow this host path");
+	snprintf(opt, sizeof opt, "--overlay=%s/ro:%s/other:/tmp/o", base, base);
+	refused(ARGV("-q", "--console=pipe", "-D", rootfs, "-M", m, opt, "/bin/true"),
+		"the admin policy does not allow this host path");
+	snprintf(cmd, sizeof cmd, "rm -rf %s", base);
+	cr_assert_eq(system(cmd), 0);
+}
