@@ -207,6 +207,8 @@ static void open_image(struct client *c)
 	const char *path = c->s->fsroot.image;
 	struct hutch_open_image oi = {0};
 	strcpy(oi.path, path);
+	if (c->s->mounts.read_only) /* nspawn: --read-only attaches the image read-only */
+		oi.flags |= HUTCH_IMAGE_READ_ONLY;
 	int fd = -1;
 	int r = call(c, HUTCH_MSG_OPEN_IMAGE, &oi, &fd);
 	if (r == -EACCES && policy_restricts()) {
@@ -741,7 +743,9 @@ int worker_main(int sock, int argc, char **argv, const struct hutch_grant *grant
 	check_os_tree(&c);
 	struct identity id;
 	resolve_user(&c, &id);
-	files_prepare(&c, false); /* (--read-only is not there yet: the image is writable) */
+	/* /etc stays read-only with --read-only and --volatile=state: bind, not copy. */
+	files_prepare(&c, (s.mounts.read_only && s.mounts.volatile_mode == HUTCH_VOLATILE_NO) ||
+				  s.mounts.volatile_mode == HUTCH_VOLATILE_STATE);
 
 	if (selinux_setup(&s.selinux, send_label, &c) < 0)
 		return 1;
