@@ -14,6 +14,7 @@
 #include "../../broker/permit.h"
 #include "../../common/proto.h"
 #include "../../worker/mountopts.h"
+#include "../../worker/options.h"
 #include "../../worker/settings.h"
 
 static struct hutch_msg *um;
@@ -400,4 +401,39 @@ Test(mountopts, count_limit)
 		cr_assert_eq(opt_inaccessible(st, "/x"), 0);
 	cr_expect_lt(opt_inaccessible(st, "/x"), 0);
 	cr_expect_eq(st->mounts.n, HUTCH_MAX_USER_MOUNTS);
+}
+
+/* .nspawn [Files] keys: binds and the like are privileged (never from an
+ * untrusted file next to the image); ReadOnly=/Volatile= are not; the
+ * command line beats a file for the whole group of custom mounts. */
+Test(mountopts, nspawn_keys_and_trust)
+{
+	static const char *const priv[] = {"Bind", "BindReadOnly", "TemporaryFileSystem",
+					   "Inaccessible", "Overlay", "OverlayReadOnly"};
+	static const char *const values[] = {"/srv", "/srv", "/t", "/t", "/a:/b", "/a:/b"};
+	for (size_t i = 0; i < sizeof priv / sizeof *priv; i++) {
+		const struct option_def *d = option_by_key("Files", priv[i]);
+		cr_assert_not_null(d, "no row for [Files] %s=", priv[i]);
+		cr_expect(d->flags & OPT_PRIVILEGED, "%s= is not privileged", priv[i]);
+		cr_expect_eq(option_apply(d, st, values[i], ORIGIN_UNTRUSTED_FILE, "x.nspawn:1"),
+			     OPTION_IGNORED, "%s= taken from an untrusted file", priv[i]);
+		cr_expect_eq(option_apply(d, st, values[i], ORIGIN_TRUSTED_FILE, "x.nspawn:1"), 0,
+			     "%s= refused from a trusted file", priv[i]);
+	}
+	cr_expect_eq(st->mounts.n, 6);
+	const struct option_def *ro = option_by_key("Files", "ReadOnly");
+	const struct option_def *vol = option_by_key("Files", "Volatile");
+	cr_assert(ro && vol);
+	cr_expect_eq(option_apply(ro, st, "yes", ORIGIN_UNTRUSTED_FILE, "x.nspawn:2"), 0);
+	cr_expect(st->mounts.read_only);
+	cr_expect_eq(option_apply(vol, st, "state", ORIGIN_UNTRUSTED_FILE, "x.nspawn:3"), 0);
+	cr_expect_eq(st->mounts.volatile_mode, HUTCH_VOLATILE_STATE);
+	/* A --bind on the command line: a file's TemporaryFileSystem= is ignored. */
+	mountopts_free(&st->mounts);
+	memset(st, 0, sizeof *st);
+	cr_assert_eq(option_apply(option_by_key("Files", "Bind"), st, "/x", ORIGIN_CMDLINE, NULL), 0);
+	cr_expect_eq(option_apply(option_by_key("Files", "TemporaryFileSystem"), st, "/t",
+				  ORIGIN_TRUSTED_FILE, "x.nspawn:4"),
+		     OPTION_IGNORED);
+	cr_expect_eq(st->mounts.n, 1);
 }
