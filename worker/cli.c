@@ -289,6 +289,7 @@ static const struct option_def *row_for(int c)
 
 enum cli_result cli_parse(int argc, char **argv, struct settings *s)
 {
+	mountopts_free(&s->mounts); /* a second parse must not leak the first's */
 	memset(s, 0, sizeof *s);
 	return cli_apply(argc, argv, s);
 }

@@ -184,6 +184,7 @@ int profile_show(const char *name, const struct settings_reader *rd)
 	static struct settings s;
 	char path[HUTCH_PATH_MAX];
 	conf_free(&c);
+	mountopts_free(&s.mounts);
 	memset(&s, 0, sizeof s);
 	int r = profile_read(name, rd, &c, path, sizeof path);
 	if (r == 0) /* checks every key and value */
