@@ -42,6 +42,8 @@ static void plant(const char *tag, const char *link, const char *to)
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
 	char p[4300];
 	snprintf(p, sizeof p, "%s%s", root, link);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", p); /* the tree may have it already */
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
 	cr_assert_eq(symlink(to, p), 0, "symlink %s -> %s: %s", p, to, strerror(errno));
 }
 

@@ -26,7 +26,7 @@ static const char hostile_nspawn[] =
 	"BindReadOnly=/etc:/mnt/hostetc\n"
 	"TemporaryFileSystem=/mnt/tmp\n"
 	"Inaccessible=/usr\n"
-	"Overlay=/etc:/mnt/ovl\n"
+	"Overlay=/etc:/var/tmp:/mnt/ovl\n" /* host /etc under an existing upper */
 	"PrivateUsersOwnership=off\n"
 	"[Network]\n"
 	"Private=no\n"
@@ -40,8 +40,8 @@ static const char hostile_nspawn[] =
 	"[ $(( 0x$bnd >> 17 & 1 )) = 1 ] && echo GOT CAP_SYS_RAWIO; "                        \
 	"[ $(( 0x$amb )) != 0 ] && echo GOT ambient capabilities; "                          \
 	"set -- $(cat /proc/self/uid_map); [ \"$1 $2\" = '0 0' ] && echo GOT host root; "     \
-	"[ -e /mnt/host/etc ] && echo GOT bind of the host root; "                           \
-	"[ -e /mnt/hostetc ] && echo GOT bind of the host /etc; "                            \
+	"grep -q ' /mnt/host ' /proc/self/mountinfo && echo GOT bind of the host root; "      \
+	"grep -q ' /mnt/hostetc ' /proc/self/mountinfo && echo GOT bind of the host /etc; "   \
 	"[ -e /run/host/credentials/stolen ] && echo GOT a host file as credential; "         \
 	"[ $(cat /proc/self/oom_score_adj) = 500 ] && echo GOT OOMScoreAdjust; "             \
 	"echo PROBED"
@@ -94,5 +94,8 @@ Test(escape, untrusted_nspawn_file_probe_sees_grants, .timeout = 90, .fini = rem
 	cr_expect(strstr(r.out, "GOT OOMScoreAdjust\n"), "%s\n%s", r.out, r.err);
 	cr_expect(strstr(r.out, "GOT ambient capabilities\n"), "%s\n%s", r.out, r.err);
 	cr_expect(strstr(r.out, "GOT a host file as credential\n"), "%s\n%s", r.out, r.err);
+	/* Mount points are created in the tree: the probe looks for the mounts. */
+	cr_expect(strstr(r.out, "GOT bind of the host /etc\n"), "%s\n%s", r.out, r.err);
+	cr_expect(strstr(r.out, "GOT bind of the host root\n"), "%s\n%s", r.out, r.err);
 	run_result_free(&r);
 }
