@@ -17,6 +17,10 @@ SystemCallFilter=~@mount @swap @reboot @raw-io @module @clock @cpu-emulation @de
 	@obsolete @keyring @pkey
 SystemCallFilter=~unshare setns sethostname setdomainname personality acct
 
+[Files]
+# The image cannot be changed; /tmp, /run and /dev/shm stay writable tmpfs.
+ReadOnly=yes
+
 [Network]
 # Loopback only (Private= adds CAP_NET_ADMIN, which is dropped above).
 Private=yes

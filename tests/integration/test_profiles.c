@@ -26,7 +26,9 @@
 	"grep -E '^(CapBnd|NoNewPrivs):' /proc/self/status; echo PID=$$; "                  \
 	"echo NET=$(ls /sys/class/net); unshare -U true && echo UNSHARE_OK; "                \
 	"mkdir -p /run/t && mount -t tmpfs none /run/t && echo MOUNT_OK; "                   \
-	"mknod /tmp/null c 1 3 && echo MKNOD_OK; echo CORE=$(ulimit -c)"
+	"mknod /tmp/null c 1 3 && echo MKNOD_OK; echo CORE=$(ulimit -c); "                   \
+	"touch /root-write-probe 2>/dev/null && rm -f /root-write-probe && echo ROOT_RW; "     \
+	"touch /tmp/w && echo TMP_RW"
 
 static const char *const shipped[] = {"strict", "build", "ci", "system"};
 static char installed[4][80];
@@ -138,6 +140,8 @@ Test(profiles, strict, .timeout = 60)
 	cr_expect(strstr(r.err, "unshare(0x10000000): Operation not permitted"), "%s", r.err);
 	cr_expect(!has(&r, "MOUNT_OK"), "%s", r.out);
 	cr_expect(!has(&r, "MKNOD_OK"), "%s", r.out);
+	cr_expect(!has(&r, "ROOT_RW"), "ReadOnly=yes: the root was writable:\n%s", r.out);
+	cr_expect(has(&r, "TMP_RW"), "/tmp must stay writable:\n%s\n%s", r.out, r.err);
 	run_result_free(&r);
 }
 
@@ -155,6 +159,8 @@ Test(profiles, build, .timeout = 60)
 	cr_expect(has(&r, "UNSHARE_OK"), "test suites may make namespaces:\n%s\n%s", r.out, r.err);
 	cr_expect(!has(&r, "MOUNT_OK"), "%s", r.out);
 	cr_expect(!has(&r, "MKNOD_OK"), "%s", r.out);
+	cr_expect(has(&r, "ROOT_RW") && has(&r, "TMP_RW"), "build keeps the root writable:\n%s",
+		  r.out);
 	run_result_free(&r);
 }
 

@@ -645,6 +645,7 @@ Test(settings_files, shipped_strict)
 	cr_expect(s.private_network);
 	cr_expect_eq(s.start_mode, START_PID2);
 	cr_expect_eq(s.cap_bounding, 0xebull, "CHOWN DAC_OVERRIDE FOWNER KILL SETGID SETUID");
+	cr_expect(s.mounts.read_only, "ReadOnly=yes");
 	cr_expect_geq(s.n_syscall_filter, 1);
 }
 
