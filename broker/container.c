@@ -230,6 +230,17 @@ static void handle(struct init_state *s, const struct hutch_msg *m)
 	case HUTCH_MSG_CREDENTIAL:
 		r = credential_add(&s->creds, &m->u.credential, m->fds[0], &what);
 		break;
+	case HUTCH_MSG_USERDB_RECORD:
+		r = userdb_record(s->root, &m->u.userdb_record, m->fds[0], &what);
+		break;
+	case HUTCH_MSG_BIND_USER_HOME: {
+		const struct hutch_create *c = &s->a->create;
+		uint32_t i = m->u.bind_user_home.index;
+		r = i < c->n_bind_users ? bind_user_home(s->root, &m->u.bind_user_home,
+							 c->bind_users[i].host_uid, &what)
+					: -EINVAL;
+		break;
+	}
 	case HUTCH_MSG_PIVOT:
 		r = credentials_attach(&s->creds, s->root, &what);
 		if (r == 0)

@@ -313,3 +313,61 @@ int run_host_incoming(int root)
 	return rebind_self(root, "run/host/incoming",
 			   MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
 }
+
+/* --bind-user=: a directory under /run/host, made if missing, as an fd. */
+static int run_host_dir(int root, const char *name)
+{
+	_cleanup_close_ int host = resolve(root, "run/host", O_RDONLY | O_DIRECTORY);
+	if (host < 0)
+		return host;
+	if (mkdirat(host, name, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	int fd = openat(host, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+/* NAME.user (or .group) with the record, and ID.user a symlink to it. */
+int userdb_record(int root, const struct hutch_userdb_record *u, int content, const char **what)
+{
+	*what = "/run/host/userdb";
+	size_t size;
+	int r = sealed_size(content, HUTCH_USERDB_RECORD_MAX, &size);
+	_cleanup_close_ int dir = r < 0 ? -1 : run_host_dir(root, "userdb");
+	if (r < 0 || dir < 0)
+		return r < 0 ? r : dir;
+	const char *ext = u->kind == HUTCH_USERDB_USER ? "user" : "group";
+	char file[HUTCH_USERDB_NAME_MAX + 8], link[32];
+	snprintf(file, sizeof file, "%s.%s", u->name, ext);
+	snprintf(link, sizeof link, "%u.%s", u->id, ext);
+	_cleanup_close_ int fd =
+		openat(dir, file, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	if ((r = copy_in(fd, content, size)) < 0)
+		return r;
+	if (symlinkat(file, dir, link) < 0)
+		return -errno;
+	return 0;
+}
+
+/* The user's home at /run/host/home/NAME: only a directory that user owns. */
+int bind_user_home(int root, const struct hutch_bind_user_home *h, uint32_t host_uid,
+		   const char **what)
+{
+	*what = "/run/host/home";
+	_cleanup_close_ int tree = open_tree(AT_FDCWD, h->path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	struct stat st;
+	if (tree < 0 || fstat(tree, &st) < 0)
+		return -errno;
+	if (!S_ISDIR(st.st_mode) || st.st_uid != host_uid)
+		return -EPERM;
+	struct mount_attr a = {.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV};
+	if (mount_setattr(tree, "", AT_EMPTY_PATH, &a, sizeof a) < 0)
+		return -errno;
+	_cleanup_close_ int dir = run_host_dir(root, "home");
+	if (dir < 0)
+		return dir;
+	char target[HUTCH_USERDB_NAME_MAX + 16];
+	snprintf(target, sizeof target, "run/host/home/%s", h->name);
+	return attach(tree, root, target, true);
+}

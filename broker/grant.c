@@ -202,6 +202,11 @@ int grant_create_ok(const struct hutch_grant *g, const struct hutch_create *c,
 	    /* DeviceAllow= and --slice= are for unrestricted callers */
 	    !cgroup_devices_standard(l) || strcmp(l->slice, "machine.slice"))
 		return -EACCES;
+	/* --bind-user=: a tenant may map (and bind the home of) only itself. */
+	for (uint32_t i = 0; i < c->n_bind_users; i++)
+		if (c->bind_users[i].host_uid != g->caller_uid ||
+		    c->bind_users[i].host_gid != g->caller_gid)
+			return -EACCES;
 	return 0;
 }
 

@@ -501,6 +501,8 @@ int broker_main(int sock, pid_t worker, const struct hutch_grant *grant, hutch_p
 		case HUTCH_MSG_MOUNT_TMPFS:
 		case HUTCH_MSG_MOUNT_OVERLAY:
 		case HUTCH_MSG_INACCESSIBLE:
+		case HUTCH_MSG_USERDB_RECORD:
+		case HUTCH_MSG_BIND_USER_HOME:
 		case HUTCH_MSG_REPLY:
 		case HUTCH_MSG_PROGRESS:
 		case HUTCH_MSG_NONE:

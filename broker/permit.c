@@ -19,6 +19,8 @@ static const struct permit permits[HUTCH_MSG_TYPE_MAX] = {
 	[HUTCH_MSG_CREDENTIAL] = {PHASE_SETUP, HUTCH_CREDENTIALS_MAX},
 	/* 4 .nspawn places + 2 per profile, for a profile and its includes */
 	[HUTCH_MSG_OPEN_SETTINGS] = {PHASE_PREPARE, 24},
+	[HUTCH_MSG_USERDB_RECORD] = {PHASE_SETUP, 2 * HUTCH_BIND_USERS_MAX},
+	[HUTCH_MSG_BIND_USER_HOME] = {PHASE_SETUP, HUTCH_BIND_USERS_MAX},
 	[HUTCH_MSG_CREATE] = {PHASE_PREPARE, 1},
 	[HUTCH_MSG_MOUNT_API] = {PHASE_SETUP, HUTCH_API_MAX - 1},
 	[HUTCH_MSG_OPEN_CONSOLE] = {PHASE_SETUP, 1},
@@ -116,8 +118,10 @@ static int check_order(const struct permit_state *s, const struct hutch_msg *m,
 		return 0;
 	}
 	case HUTCH_MSG_CREDENTIAL: /* mounted under /run/host at PIVOT */
+	case HUTCH_MSG_USERDB_RECORD:
+	case HUTCH_MSG_BIND_USER_HOME:
 		if (!(s->api_done & BIT(HUTCH_API_RUN)))
-			return deny(why, "credential before /run");
+			return deny(why, "/run/host file before /run");
 		return 0;
 	case HUTCH_MSG_OPEN_CONSOLE:
 		if (!(s->api_done & BIT(HUTCH_API_DEV)))

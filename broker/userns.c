@@ -100,10 +100,35 @@ static int hold_userns(void *arg)
 	return 0;
 }
 
-/* A user namespace mapping [inside, inside+count) to [outside, ...), by fd.
+/*
+ * The container's map: [0, count) to [base, ...), except that each
+ * --bind-user= id maps to that user's host uid (gid). Ascending ids.
+ */
+static int build_map(char *map, size_t size, const struct hutch_create *c, uint32_t base,
+		     uint32_t count, bool gid)
+{
+	size_t off = 0;
+	uint32_t next = 0;
+	for (uint32_t i = 0; i <= c->n_bind_users; i++) {
+		const struct hutch_bind_user_ids *b = &c->bind_users[i];
+		uint32_t hole = i < c->n_bind_users ? b->container_id : count;
+		if (hole >= count && i < c->n_bind_users)
+			return -ERANGE; /* nspawn's ids need a full 65536-id range */
+		if (hole > next)
+			off += (size_t)snprintf(map + off, size - off, "%u %u %u\n", next, base + next,
+						hole - next);
+		if (i < c->n_bind_users)
+			off += (size_t)snprintf(map + off, size - off, "%u %u 1\n", hole,
+						gid ? b->host_gid : b->host_uid);
+		next = hole + 1;
+	}
+	return off < size ? 0 : -E2BIG;
+}
+
+/* A user namespace with these maps (text for uid_map and gid_map), by fd.
  * The helper need not run at all: it is in the namespace once clone
  * returns, so the maps are written and the fd taken at once. */
-static int make_userns(uint32_t inside, uint32_t outside, uint32_t count)
+static int make_userns_maps(const char *uid_map, const char *gid_map)
 {
 	/* Reaped before we return, so one stack serves every call. */
 	static char stack[8192] __attribute__((aligned(64)));
@@ -112,14 +137,13 @@ static int make_userns(uint32_t inside, uint32_t outside, uint32_t count)
 			  CLONE_NEWUSER | CLONE_VM | CLONE_PIDFD | SIGCHLD, NULL, &pidfd);
 	if (pid < 0)
 		return -errno;
-	char map[64], path[64];
+	char path[64];
 	int fd = -1, r;
-	snprintf(map, sizeof map, "%u %u %u\n", inside, outside, count);
 	r = write_proc(pid, "setgroups", "allow");
 	if (r == 0)
-		r = write_proc(pid, "uid_map", map);
+		r = write_proc(pid, "uid_map", uid_map);
 	if (r == 0)
-		r = write_proc(pid, "gid_map", map);
+		r = write_proc(pid, "gid_map", gid_map);
 	snprintf(path, sizeof path, "/proc/%d/ns/user", pid);
 	if (r == 0 && (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		r = -errno;
@@ -129,6 +153,14 @@ static int make_userns(uint32_t inside, uint32_t outside, uint32_t count)
 		;
 	close(pidfd);
 	return r < 0 ? r : fd;
+}
+
+/* A user namespace mapping [inside, inside+count) to [outside, ...), by fd. */
+static int make_userns(uint32_t inside, uint32_t outside, uint32_t count)
+{
+	char map[64];
+	snprintf(map, sizeof map, "%u %u %u\n", inside, outside, count);
+	return make_userns_maps(map, map);
 }
 
 /* Can this file system take an idmapped mount? Try it on a detached copy,
@@ -201,7 +233,16 @@ int userns_prepare(const struct hutch_create *c, const struct hutch_grant *g, in
 	if (r < 0)
 		return r;
 	*what = "user namespace";
-	if ((u->fd = make_userns(0, u->base, u->count)) < 0)
+	if (c->n_bind_users) {
+		char uid_map[1024], gid_map[1024];
+		*what = "bind user";
+		if ((r = build_map(uid_map, sizeof uid_map, c, u->base, u->count, false)) < 0 ||
+		    (r = build_map(gid_map, sizeof gid_map, c, u->base, u->count, true)) < 0)
+			return r;
+		u->fd = make_userns_maps(uid_map, gid_map);
+	} else
+		u->fd = make_userns(0, u->base, u->count);
+	if (u->fd < 0)
 		return u->fd;
 
 	/* The tree's ids already are the range's: nothing to do. */
@@ -210,8 +251,10 @@ int userns_prepare(const struct hutch_create *c, const struct hutch_grant *g, in
 		return 0;
 	if (c->ownership != HUTCH_OWNERSHIP_CHOWN) {
 		/* On-disk owner_base+N shows as base+N through this mapping. */
-		u->idmap_fd = owner_base == 0 ? fcntl(u->fd, F_DUPFD_CLOEXEC, 3)
-					      : make_userns(owner_base, u->base, u->count);
+		/* (Not the container's own with bind users: its holes are not the tree's.) */
+		u->idmap_fd = owner_base == 0 && !c->n_bind_users
+				      ? fcntl(u->fd, F_DUPFD_CLOEXEC, 3)
+				      : make_userns(owner_base, u->base, u->count);
 		if (u->idmap_fd < 0)
 			return u->idmap_fd;
 		if (idmap_supported(root_fd, u->idmap_fd, &u->probe_fd))

@@ -45,6 +45,8 @@ static const struct msg_shape shapes[HUTCH_MSG_TYPE_MAX] = {
 	[HUTCH_MSG_MOUNT_TMPFS] = {"MOUNT_TMPFS", sizeof(struct hutch_mount_tmpfs), 0, 0},
 	[HUTCH_MSG_MOUNT_OVERLAY] = {"MOUNT_OVERLAY", sizeof(struct hutch_mount_overlay), 0, 0},
 	[HUTCH_MSG_INACCESSIBLE] = {"INACCESSIBLE", sizeof(struct hutch_inaccessible), 0, 0},
+	[HUTCH_MSG_USERDB_RECORD] = {"USERDB_RECORD", sizeof(struct hutch_userdb_record), 1, 0},
+	[HUTCH_MSG_BIND_USER_HOME] = {"BIND_USER_HOME", sizeof(struct hutch_bind_user_home), 0, 0},
 	[HUTCH_MSG_REPLY] = {"REPLY", sizeof(struct hutch_reply), 0, 0},
 	[HUTCH_MSG_PROGRESS] = {"PROGRESS", sizeof(struct hutch_progress), 0, 0},
 };
@@ -177,6 +179,31 @@ static int check_exec(const struct hutch_exec *e, const char **why)
 		FAIL("string count does not match argc+envc");
 	if (e->strings[0] == '\0')
 		FAIL("empty argv[0]");
+	return 0;
+}
+
+/* A file name: 1.. bytes, terminated and zero-padded, no '/', not "." or "..". */
+static bool file_name_valid(const char *s, size_t size)
+{
+	return hutch_check_string(s, size, 0) == 0 && !strchr(s, '/') && strcmp(s, ".") &&
+	       strcmp(s, "..");
+}
+
+static int check_bind_users(const struct hutch_create *c, const char **why)
+{
+	if (c->n_bind_users > HUTCH_BIND_USERS_MAX || (c->n_bind_users && c->userns == HUTCH_USERNS_NO))
+		FAIL("bad bind user count");
+	if (!all_zero(c->bind_users + c->n_bind_users,
+		      sizeof c->bind_users - c->n_bind_users * sizeof c->bind_users[0]))
+		FAIL("unused bind user slots not zero");
+	for (uint32_t i = 0; i < c->n_bind_users; i++) {
+		const struct hutch_bind_user_ids *b = &c->bind_users[i];
+		if (b->host_uid == 0 || b->host_gid == 0 || b->host_uid == UINT32_MAX ||
+		    b->host_gid == UINT32_MAX || b->container_id < HUTCH_BIND_USER_ID_MIN ||
+		    b->container_id > HUTCH_BIND_USER_ID_MAX ||
+		    (i && b->container_id <= b[-1].container_id))
+			FAIL("bad bind user ids");
+	}
 	return 0;
 }
 
@@ -349,6 +376,8 @@ static int check_body(uint32_t type, const struct hutch_msg *m, const char **why
 			FAIL("bad name string");
 		if (!all_zero(c->pad, sizeof c->pad))
 			FAIL("padding not zero");
+		if (check_bind_users(c, why) < 0)
+			return -EBADMSG;
 		if (c->userns >= HUTCH_USERNS_MAX || c->ownership >= HUTCH_OWNERSHIP_MAX)
 			FAIL("unknown user namespace mode");
 		if (c->userns == HUTCH_USERNS_FIXED ? c->uid_count == 0 ||
@@ -390,11 +419,24 @@ static int check_body(uint32_t type, const struct hutch_msg *m, const char **why
 		return 0;
 	case HUTCH_MSG_FILE_OP:
 		return check_file_op(&m->u.file_op, why);
-	case HUTCH_MSG_CREDENTIAL: {
-		const char *id = m->u.credential.id;
-		if (hutch_check_string(id, sizeof m->u.credential.id, 0) < 0 || strchr(id, '/') ||
-		    !strcmp(id, ".") || !strcmp(id, ".."))
+	case HUTCH_MSG_CREDENTIAL:
+		if (!file_name_valid(m->u.credential.id, sizeof m->u.credential.id))
 			FAIL("bad credential id");
+		return 0;
+	case HUTCH_MSG_USERDB_RECORD: {
+		const struct hutch_userdb_record *u = &m->u.userdb_record;
+		if (u->kind < 1 || u->kind >= HUTCH_USERDB_MAX || u->id < HUTCH_BIND_USER_ID_MIN ||
+		    u->id > HUTCH_BIND_USER_ID_MAX || !file_name_valid(u->name, sizeof u->name) ||
+		    !all_zero(u->pad, sizeof u->pad))
+			FAIL("bad userdb record");
+		return 0;
+	}
+	case HUTCH_MSG_BIND_USER_HOME: {
+		const struct hutch_bind_user_home *h = &m->u.bind_user_home;
+		if (h->index >= HUTCH_BIND_USERS_MAX || !file_name_valid(h->name, sizeof h->name) ||
+		    !all_zero(h->pad, sizeof h->pad) ||
+		    hutch_check_string(h->path, sizeof h->path, 0) < 0 || h->path[0] != '/')
+			FAIL("bad bind user home");
 		return 0;
 	}
 	case HUTCH_MSG_CGROUP:

@@ -62,6 +62,8 @@ enum hutch_msg_type {
 	HUTCH_MSG_MOUNT_TMPFS,   /* --tmpfs= */
 	HUTCH_MSG_MOUNT_OVERLAY, /* --overlay=, --overlay-ro= */
 	HUTCH_MSG_INACCESSIBLE,  /* --inaccessible= */
+	HUTCH_MSG_USERDB_RECORD,
+	HUTCH_MSG_BIND_USER_HOME,
 	/* broker -> worker */
 	HUTCH_MSG_REPLY,
 	HUTCH_MSG_PROGRESS,
@@ -242,6 +244,38 @@ struct hutch_open_settings {
 	uint8_t pad[3]; /* must be 0 */
 };
 
+/*
+ * USERDB_RECORD: a JSON user or group record for --bind-user=, from the
+ * sealed memfd it carries (1 fd, at most 64 KiB), written to
+ * /run/host/userdb/NAME.user (or .group), with ID.user (.group) a symlink to
+ * it, as nspawn does for nss-systemd. Needs /run first.
+ */
+#define HUTCH_USERDB_RECORD_MAX (64u << 10)
+#define HUTCH_USERDB_NAME_MAX 256
+enum hutch_userdb_kind {
+	HUTCH_USERDB_USER = 1,
+	HUTCH_USERDB_GROUP,
+	HUTCH_USERDB_MAX
+};
+struct hutch_userdb_record {
+	uint32_t kind; /* enum hutch_userdb_kind */
+	uint32_t id;   /* HUTCH_BIND_USER_ID_MIN..MAX */
+	char name[HUTCH_USERDB_NAME_MAX + 1]; /* a file name: no '/', not "." or ".." */
+	uint8_t pad[3]; /* must be 0 */
+};
+
+/*
+ * BIND_USER_HOME: bind the host directory `path` (nosuid, nodev) at
+ * /run/host/home/NAME. It must be a directory owned by bind user `index`'s
+ * host uid (from CREATE). Needs /run first.
+ */
+struct hutch_bind_user_home {
+	uint32_t index; /* < CREATE's n_bind_users */
+	char name[HUTCH_USERDB_NAME_MAX + 1];
+	uint8_t pad[3]; /* must be 0 */
+	char path[HUTCH_PATH_MAX]; /* absolute */
+};
+
 /* CREATE: make the container's namespaces and its init. */
 #define HUTCH_CREATE_BOOT  (1u << 0) /* boot mode: nspawn's exit mapping */
 #define HUTCH_CREATE_QUIET (1u << 1) /* no status lines from the broker */
@@ -266,6 +300,19 @@ enum hutch_ownership {
 	HUTCH_OWNERSHIP_MAX
 };
 
+/*
+ * --bind-user= (nspawn): the host user's uid and primary gid appear in the
+ * container as `container_id` (uid and gid alike), one of nspawn's ids
+ * 60514..60577, by extra lines in the container's uid/gid maps. Needs a user
+ * namespace of at least 65536 ids; host id 0 is never mapped.
+ */
+#define HUTCH_BIND_USERS_MAX 8
+#define HUTCH_BIND_USER_ID_MIN 60514u
+#define HUTCH_BIND_USER_ID_MAX 60577u
+struct hutch_bind_user_ids {
+	uint32_t host_uid, host_gid, container_id;
+};
+
 struct hutch_create {
 	uint32_t flags;
 	uint32_t kill_signal; /* sent to PID 1 when hutch gets SIGTERM/SIGINT/SIGHUP */
@@ -276,6 +323,8 @@ struct hutch_create {
 	char machine[HUTCH_NAME_MAX + 1];
 	char hostname[HUTCH_NAME_MAX + 1];
 	uint8_t pad[2]; /* must be 0 */
+	uint32_t n_bind_users; /* entries used in bind_users[], ascending container_id */
+	struct hutch_bind_user_ids bind_users[HUTCH_BIND_USERS_MAX]; /* unused: zero */
 };
 
 /* MOUNT_API: one of the kernel API file systems, each once. */
@@ -570,6 +619,8 @@ struct hutch_msg {
 		struct hutch_mount_tmpfs mount_tmpfs;
 		struct hutch_mount_overlay mount_overlay;
 		struct hutch_inaccessible inaccessible;
+		struct hutch_userdb_record userdb_record;
+		struct hutch_bind_user_home bind_user_home;
 		struct hutch_reply reply;
 		struct hutch_open_image open_image;
 		struct hutch_attach_image attach_image;

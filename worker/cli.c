@@ -103,6 +103,8 @@ void cli_help(void)
 	       "     --timezone=MODE        How /etc/localtime is set up: off, copy, bind,\n"
 	       "                            symlink, delete or auto\n"
 	       "\n"
+	       "     --bind-user=NAME       Bind user from host to container\n"
+	       "\n"
 	       "Credentials:\n"
 	       "     --set-credential=ID:VALUE\n"
 	       "                            Pass a credential with literal value to container\n"

@@ -37,9 +37,11 @@ struct files_settings {
 	struct files_credential creds[HUTCH_CREDENTIALS_MAX];
 	unsigned n_creds;
 	size_t creds_total; /* bytes of --set-credential values so far */
+	char bind_user[HUTCH_BIND_USERS_MAX][HUTCH_USERDB_NAME_MAX + 1]; /* --bind-user= */
+	unsigned n_bind_users;
 	/* Where each value came from (enum origin). */
 	struct {
-		uint8_t resolv_conf, timezone, credentials;
+		uint8_t resolv_conf, timezone, credentials, bind_user;
 	} origin;
 };
 
@@ -67,6 +69,17 @@ void files_prepare(struct client *c, bool read_only);
 /* After the API file systems: /etc/resolv.conf, /etc/localtime, credentials.
  * Failures with /etc are warnings, as nspawn; credential failures are fatal. */
 void files_apply(struct client *c);
+/* --bind-user= (worker/binduser.c): before CREATE, look the users up and
+ * pick their container ids (prints the error and exits on a bad one); put
+ * them in CREATE; find a bound user for -u; after /run, records and homes. */
+struct hutch_create;
+struct userdb_user;
+int files_opt_bind_user(struct settings *s, const char *v);
+void bind_user_prepare(struct client *c);
+void bind_user_create(struct hutch_create *cr);
+bool bind_user_lookup(const char *name, struct userdb_user *out);
+void bind_user_apply(struct client *c);
+
 /* "CREDENTIALS_DIRECTORY=/run/host/credentials" if there are any, else NULL. */
 const char *files_env(const struct settings *s);
 

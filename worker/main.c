@@ -334,6 +334,8 @@ static void resolve_user(struct client *c, struct identity *id)
 		exit(1);
 	}
 	r = userdb_find_user(passwd ? passwd : "", plen, spec, &id->user);
+	if (r == -ENOENT && bind_user_lookup(spec, &id->user)) /* --bind-user=, as nspawn */
+		r = 0;
 	if (r < 0 && !c->s->user[0]) { /* no -u and no root entry: nspawn's defaults */
 		id->user = (struct userdb_user){.uid = 0, .gid = 0};
 		strcpy(id->user.name, "root");
@@ -373,6 +375,7 @@ static void create(struct client *c)
 		.uid_count = c->s->uid_count,
 	};
 	memcpy(cr.uuid, c->s->uuid, 16);
+	bind_user_create(&cr);
 	strcpy(cr.machine, c->s->machine);
 	strcpy(cr.hostname, c->s->hostname);
 	int r = call(c, HUTCH_MSG_CGROUP, &c->s->res.cg, NULL);
@@ -397,6 +400,11 @@ static void create(struct client *c)
 	if (r == -EACCES) {
 		log_error("the admin policy refused the container (%s); see hutch --check-policy",
 			  what);
+		exit(1);
+	}
+	if (r == -ERANGE && !strcmp(what, "bind user")) {
+		log_error("--bind-user= needs a user namespace of 65536 ids (nspawn's ids 60514..60577); "
+			  "use --private-users=pick");
 		exit(1);
 	}
 	if (r == -EADDRINUSE) {
@@ -741,6 +749,7 @@ int worker_main(int sock, int argc, char **argv, const struct hutch_grant *grant
 	prefetch_root_file(&c, HUTCH_FILE_PASSWD);
 	prefetch_root_file(&c, HUTCH_FILE_GROUP);
 	check_os_tree(&c);
+	bind_user_prepare(&c);
 	struct identity id;
 	resolve_user(&c, &id);
 	/* /etc stays read-only with --read-only and --volatile=state: bind, not copy. */
@@ -757,6 +766,7 @@ int worker_main(int sock, int argc, char **argv, const struct hutch_grant *grant
 	mount_api_filesystems(&c);
 	files_apply(&c);
 	user_mounts(&c);
+	bind_user_apply(&c);
 	int master = console_is_pty(s.console) ? open_console(&c) : -1;
 	post(&c, HUTCH_MSG_SECCOMP, &filter, "loading the system call filter");
 	if (resources_have_process(&s.res))

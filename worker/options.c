@@ -392,6 +392,7 @@ const struct option_def option_table[] = {
 	 files_opt_set_credential},
 	{"load-credential", 0, REQ, "Exec", "LoadCredential", PRIV, OF(credentials),
 	 files_opt_load_credential},
+	{"bind-user", 0, REQ, "Files", "BindUser", PRIV, OF(bind_user), files_opt_bind_user},
 	/* Resources (worker/resources.c); nspawn trusts no file with these. */
 	{"slice", 'S', REQ, NULL, NULL, 0, R(origin_slice), opt_slice},
 	{"property", 0, REQ, NULL, NULL, 0, R(origin_property), opt_property},

@@ -94,5 +94,8 @@ int policy_apply(struct settings *s, const struct hutch_grant *g);
 void policy_refused(const char *what, const char *value);
 /* After policy_apply: does a policy rule restrict this caller? (for messages) */
 bool policy_restricts(void);
+/* --bind-user= (worker/binduser.c): a restricted caller binds only itself;
+ * false after logging the refusal. */
+bool policy_allows_bind_user(uint32_t uid, uint32_t gid);
 
 #endif

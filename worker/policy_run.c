@@ -375,6 +375,16 @@ bool policy_restricts(void)
 	return restricted;
 }
 
+bool policy_allows_bind_user(uint32_t uid, uint32_t gid)
+{
+	if (!restricted)
+		return true;
+	if (applied->caller_uid == uid && applied->caller_gid == gid)
+		return true;
+	log_refusal(applied, "allows --bind-user= only for the caller's own user and group");
+	return false;
+}
+
 int policy_apply(struct settings *s, const struct hutch_grant *g)
 {
 	char msg[256];

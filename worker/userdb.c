@@ -239,3 +239,30 @@ int userdb_groups(const char *buf, size_t len, const char *user, gid_t primary, 
 	}
 	return (int)n;
 }
+
+int userdb_find_group(const char *buf, size_t len, const char *name, gid_t gid,
+		      char out[USERDB_NAME_MAX + 1])
+{
+	struct span line, f[GROUP_FIELDS];
+	size_t pos = 0, nl = name ? strnlen(name, USERDB_NAME_MAX + 1) : 0;
+	uint32_t g;
+
+	if ((!buf && len) || (name && !valid_name(name, nl)))
+		return -EINVAL;
+	while (next_line(buf, len, &pos, &line)) {
+		if (!split_fields(line, f, GROUP_FIELDS) || !valid_name(f[0].p, f[0].n) ||
+		    !parse_id(f[2].p, f[2].n, &g))
+			continue;
+		if (name ? f[0].n != nl || memcmp(f[0].p, name, nl) != 0 : g != gid)
+			continue;
+		if (out)
+			copy_field(out, f[0], "");
+		return 0;
+	}
+	return -ENOENT;
+}
+
+bool userdb_name_valid(const char *s)
+{
+	return valid_name(s, strnlen(s, USERDB_NAME_MAX + 1));
+}

@@ -19,6 +19,7 @@
 #ifndef HUTCH_WORKER_USERDB_H
 #define HUTCH_WORKER_USERDB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -58,5 +59,15 @@ int userdb_find_user(const char *buf, size_t len, const char *spec, struct userd
  */
 int userdb_groups(const char *buf, size_t len, const char *user, gid_t primary, gid_t *out,
 		  size_t max);
+
+/*
+ * A group line by name (when `name` is not NULL) or else by gid; its name is
+ * copied to `out` (if not NULL). Returns 0, -ENOENT, or -EINVAL for a bad name.
+ */
+int userdb_find_group(const char *buf, size_t len, const char *name, gid_t gid,
+		      char out[USERDB_NAME_MAX + 1]);
+
+/* A valid user or group name, as described above. */
+bool userdb_name_valid(const char *s);
 
 #endif

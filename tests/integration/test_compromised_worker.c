@@ -54,6 +54,7 @@ struct attack {
 	bool block_device;         /* a DeviceAllow= rule for the host's disks */
 	const char *slice;         /* --slice= */
 	const struct hutch_process *process; /* PROCESS before EXEC */
+	uint32_t bind_uid;         /* CREATE with --bind-user= of this host uid (and gid) */
 };
 
 struct outcome {
@@ -80,6 +81,7 @@ static void make_grant(void)
 	grant.uid_max = POOL_BASE + POOL_COUNT;
 	grant.cap_max = (1ull << CAP_CHOWN) | (1ull << CAP_SETUID) | (1ull << CAP_SETGID);
 	strcpy(grant.rule, "test");
+	grant.caller_uid = grant.caller_gid = 4242;
 	const char *why = NULL;
 	cr_assert_eq(hutch_grant_check(&grant, &why), 0, "%s", why);
 }
@@ -159,6 +161,10 @@ static _Noreturn void worker_script(int sock, int res_fd, const struct attack *a
 	};
 	snprintf(c.machine, sizeof c.machine, "%s", machine_name("cw"));
 	strcpy(c.hostname, c.machine);
+	if (a->bind_uid) {
+		c.n_bind_users = 1;
+		c.bind_users[0] = (struct hutch_bind_user_ids){a->bind_uid, a->bind_uid, 60514};
+	}
 	if (ask(sock, res_fd, HUTCH_MSG_CREATE, &c) != 0)
 		_exit(0);
 	static const uint32_t api[] = {HUTCH_API_PROC, HUTCH_API_SYS, HUTCH_API_DEV};
@@ -558,4 +564,24 @@ Test(compromised_worker, process_settings_bounded_by_a_rule)
 	cr_assert_eq(o.n, 9, "%d replies, last %d", o.n, o.replies[o.n - 1]);
 	cr_assert_eq(o.replies[o.n - 1], EOF_SEEN, "lowering limits refused: %d", o.replies[o.n - 1]);
 	cr_assert_eq(o.status, 0, "broker status %d", o.status);
+}
+
+/* --bind-user= in CREATE: a tenant maps only its own uid/gid into the
+ * container (and so binds only its own home). */
+Test(compromised_worker, bind_user_of_another_uid)
+{
+	struct host_snapshot snap;
+	host_snapshot_take(&snap);
+	struct attack a = allowed();
+	a.bind_uid = 4243;
+	struct outcome o = run_broker(&a);
+	cr_assert_eq(o.n, 3, "%d replies", o.n);
+	cr_assert_eq(o.replies[2], -EACCES, "CREATE answered %d", o.replies[2]);
+	cr_assert_neq(o.status, 0);
+	a.bind_uid = 4242; /* the caller itself: allowed */
+	o = run_broker(&a);
+	cr_assert_eq(o.replies[2], 0, "CREATE answered %d", o.replies[2]);
+	cr_assert_eq(o.status, 0, "broker status %d", o.status);
+	host_snapshot_assert_same(&snap);
+	host_snapshot_free(&snap);
 }

@@ -629,3 +629,97 @@ Test(files, run_host_incoming, .timeout = 60)
 	cr_assert_str_eq(r.out, "600 0\nRO\n");
 	run_result_free(&r);
 }
+
+/* ---- --bind-user= ------------------------------------------------------------- */
+
+static char bu_name[32], bu_home[128];
+
+static void bind_user_cleanup(void)
+{
+	if (bu_name[0]) {
+		char *del[] = {"userdel", bu_name, NULL};
+		spawn_wait(del);
+		bu_name[0] = '\0';
+	}
+	if (bu_home[0]) {
+		char *rm[] = {"rm", "-rf", "--one-file-system", bu_home, NULL};
+		spawn_wait(rm);
+		bu_home[0] = '\0';
+	}
+}
+
+/* A throw-away host user with its own home (removed by the fini). */
+static uid_t make_host_user(void)
+{
+	need_rootfs();
+	if (access("/usr/sbin/useradd", X_OK) < 0)
+		cr_skip_test("no useradd to make a host user with");
+	snprintf(bu_name, sizeof bu_name, "hutchbu%d", (int)getpid() % 100000);
+	snprintf(bu_home, sizeof bu_home, "/var/tmp/fsfiles-bu-%d", (int)getpid());
+	char *add[] = {"useradd", "-M", "-U", "-d", bu_home, "-s", "/bin/sh", bu_name, NULL};
+	cr_assert_eq(spawn_wait(add), 0, "useradd %s failed", bu_name);
+	cr_assert_eq(mkdir(bu_home, 0750), 0);
+	char owner[80];
+	snprintf(owner, sizeof owner, "%s:%s", bu_name, bu_name);
+	char *own[] = {"chown", owner, bu_home, NULL};
+	cr_assert_eq(spawn_wait(own), 0);
+	struct stat st;
+	cr_assert_eq(stat(bu_home, &st), 0);
+	return st.st_uid;
+}
+
+Test(files, bind_user, .timeout = 120, .fini = bind_user_cleanup)
+{
+	uid_t uid = make_host_user();
+	char opt[64], script[1024], want[512];
+	snprintf(opt, sizeof opt, "--bind-user=%s", bu_name);
+	snprintf(script, sizeof script,
+		 "awk '$1==60514 {print $2, $3}' /proc/self/uid_map; cd /run/host/userdb; readlink 60514.user; readlink 60514.group; "
+		 "cat %s.user %s.group; stat -c '%%u %%g %%a' /run/host/home/%s",
+		 bu_name, bu_name, bu_name);
+	struct run_result r;
+	run_hutch(&r, 60, NULL,
+		  ARGV("-q", "-P", "-D", test_rootfs(), "-M", machine_name("bu"), opt, "/bin/sh", "-c",
+		       script));
+	ASSERT_STATUS(r, 0);
+	snprintf(want, sizeof want,
+		 "%u 1\n%s.user\n%s.group\n{\"userName\":\"%s\",\"uid\":60514,\"gid\":60514,"
+		 "\"homeDirectory\":\"/run/host/home/%s\",\"disposition\":\"regular\","
+		 "\"service\":\"io.hutch.BindUser\"}\n{\"groupName\":\"%s\",\"gid\":60514,"
+		 "\"disposition\":\"regular\",\"service\":\"io.hutch.BindUser\"}\n60514 60514 750\n",
+		 (unsigned)uid, bu_name, bu_name, bu_name, bu_name, bu_name);
+	cr_assert(strstr(r.out, want), "got:\n%s\nwant (after the map's first columns):\n%s", r.out,
+		  want);
+	run_result_free(&r);
+
+	/* -u NAME finds the bound user; what it writes in its home is the host
+	 * user's on the host. */
+	run_hutch(&r, 60, NULL,
+		  ARGV("-q", "-P", "-D", test_rootfs(), "-M", machine_name("bu2"), opt, "-u", bu_name,
+		       "/bin/sh", "-c", "id -u; id -g; echo $HOME; pwd; echo hi > written"));
+	ASSERT_STATUS(r, 0);
+	snprintf(want, sizeof want, "60514\n60514\n/run/host/home/%s\n/run/host/home/%s\n", bu_name,
+		 bu_name);
+	cr_assert_str_eq(r.out, want);
+	char path[256];
+	snprintf(path, sizeof path, "%s/written", bu_home);
+	struct stat st;
+	cr_assert_eq(stat(path, &st), 0, "nothing written in the home");
+	cr_assert_eq(st.st_uid, uid);
+	run_result_free(&r);
+}
+
+Test(files, bind_user_errors, .timeout = 120, .fini = bind_user_cleanup)
+{
+	cred_error(OPTS("--bind-user=nosuchuser-fsfiles"), "no such user");
+	cred_error(OPTS("--bind-user=root"), "root");
+	cred_error(OPTS("--bind-user=nobody"), "exists in the container");
+	cred_error(OPTS("--bind-user=a/b"), "not a valid user name");
+	cred_error(OPTS("--bind-user=daemon"), "not a directory owned by that user");
+	make_host_user();
+	char opt[64];
+	snprintf(opt, sizeof opt, "--bind-user=%s", bu_name);
+	cred_error(OPTS(opt, "--private-users=no"), "needs a user namespace");
+	cred_error(OPTS(opt, opt), "given twice");
+	cred_error(OPTS(opt, "--private-users=1879048192:1000"), "65536");
+}

@@ -388,3 +388,13 @@ Test(policy_cli, bind_sources_by_grant)
 	snprintf(cmd, sizeof cmd, "rm -rf %s", base);
 	cr_assert_eq(system(cmd), 0);
 }
+
+/* --bind-user=: a tenant may bind only its own user (the broker checks the
+ * uid/gid in CREATE against the grant's caller as well). */
+Test(policy_cli, bind_user_only_oneself)
+{
+	as_user(4242);
+	refused(ARGV("-q", "--console=pipe", "-D", rootfs, "-M", machine_name("polbu"),
+		     "--bind-user=daemon", "/bin/true"),
+		"allows --bind-user= only for the caller's own user and group");
+}

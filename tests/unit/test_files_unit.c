@@ -2,6 +2,7 @@
 /* worker/files.c: --set-credential= value unescaping and option parsing. */
 #include <criterion/criterion.h>
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,4 +75,21 @@ Test(files_unescape, options)
 	cr_assert_str_eq(s.files.creds[2].path, "/etc/hostname");
 	cr_assert_lt(files_opt_load_credential(&s, "g:"), 0);
 	cr_assert_eq(s.files.n_creds, 3);
+}
+
+#include "../../worker/userdb.h"
+
+Test(files_unescape, userdb_find_group)
+{
+	static const char grp[] = "root:x:0:\nbad line\nwheel:x:10:alice\n#c:x:11:\nstaff:x:50:\n";
+	char name[USERDB_NAME_MAX + 1];
+	cr_assert_eq(userdb_find_group(grp, sizeof grp - 1, NULL, 50, name), 0);
+	cr_assert_str_eq(name, "staff");
+	cr_assert_eq(userdb_find_group(grp, sizeof grp - 1, "wheel", 0, NULL), 0);
+	cr_assert_eq(userdb_find_group(grp, sizeof grp - 1, NULL, 11, name), -ENOENT);
+	cr_assert_eq(userdb_find_group(grp, sizeof grp - 1, "nope", 0, NULL), -ENOENT);
+	cr_assert_eq(userdb_find_group(grp, sizeof grp - 1, "a/b", 0, NULL), -EINVAL);
+	cr_assert(userdb_name_valid("alice"));
+	cr_assert(!userdb_name_valid("123"));
+	cr_assert(!userdb_name_valid(".."));
 }

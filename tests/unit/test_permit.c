@@ -645,3 +645,21 @@ Test(permit, label_not_after_create)
 	to_pivoted();
 	refused(HUTCH_MSG_LABEL, 0);
 }
+
+Test(permit, bind_user_requests_after_run)
+{
+	step(HUTCH_MSG_OPEN_ROOT, 0);
+	refused(HUTCH_MSG_USERDB_RECORD, 0);
+	step(HUTCH_MSG_CGROUP, 0);
+	step(HUTCH_MSG_CREATE, 0);
+	refused(HUTCH_MSG_USERDB_RECORD, 0);
+	refused(HUTCH_MSG_BIND_USER_HOME, 0);
+	api(HUTCH_API_RUN);
+	for (int i = 0; i < HUTCH_BIND_USERS_MAX; i++) {
+		step(HUTCH_MSG_USERDB_RECORD, 0);
+		step(HUTCH_MSG_USERDB_RECORD, 0);
+		step(HUTCH_MSG_BIND_USER_HOME, 0);
+	}
+	refused(HUTCH_MSG_USERDB_RECORD, 0);
+	refused(HUTCH_MSG_BIND_USER_HOME, 0);
+}

@@ -215,8 +215,10 @@ Test(proto, shape_tables)
 	/* Content travels as a sealed memfd with these two only. */
 	cr_assert_eq(hutch_msg_fds(HUTCH_MSG_WRITE_FILE), 1);
 	cr_assert_eq(hutch_msg_fds(HUTCH_MSG_CREDENTIAL), 1);
+	cr_assert_eq(hutch_msg_fds(HUTCH_MSG_USERDB_RECORD), 1);
 	for (uint32_t t = 1; t < HUTCH_MSG_TYPE_MAX; t++) {
-		if (t != HUTCH_MSG_WRITE_FILE && t != HUTCH_MSG_CREDENTIAL)
+		if (t != HUTCH_MSG_WRITE_FILE && t != HUTCH_MSG_CREDENTIAL &&
+		    t != HUTCH_MSG_USERDB_RECORD)
 			cr_assert_eq(hutch_msg_fds(t), 0, "type %u declares fds", t);
 		cr_assert_gt(hutch_body_size(t), 0);
 		cr_assert(HDR_LEN + hutch_body_size(t) <= HUTCH_MSG_MAX_RECORD);
@@ -984,4 +986,82 @@ Test(proto, label_categories)
 	REFUSED(dec(mk_label("", "", 2, 0, 1), 0));    /* reserve is 0 or 1 */
 	REFUSED(dec(mk_label("", "", 0, 0, 1), 0));    /* categories only with reserve */
 	REFUSED(dec(mk_label("", "", 0, 1, 0), 0));
+}
+
+/* ---- --bind-user= ---------------------------------------------------------- */
+
+Test(proto, create_bind_users)
+{
+	struct hutch_create c;
+	fill_create(&c);
+	c.userns = HUTCH_USERNS_PICK;
+	c.n_bind_users = 2;
+	c.bind_users[0] = (struct hutch_bind_user_ids){1000, 1000, 60514};
+	c.bind_users[1] = (struct hutch_bind_user_ids){1001, 100, 60520};
+	ACCEPTED(dec(mk_create(&c), 0));
+	struct hutch_create b = c;
+	b.userns = HUTCH_USERNS_NO; /* nspawn: only with a user namespace */
+	REFUSED(dec(mk_create(&b), 0));
+	b = c, b.bind_users[0].host_uid = 0; /* never the host's root */
+	REFUSED(dec(mk_create(&b), 0));
+	b = c, b.bind_users[1].host_gid = 0;
+	REFUSED(dec(mk_create(&b), 0));
+	b = c, b.bind_users[0].host_uid = UINT32_MAX;
+	REFUSED(dec(mk_create(&b), 0));
+	FOR_U32(id, 0, 1000, HUTCH_BIND_USER_ID_MIN - 1, HUTCH_BIND_USER_ID_MAX + 1, 65535) {
+		b = c, b.bind_users[0].container_id = id;
+		REFUSED(dec(mk_create(&b), 0));
+	}
+	b = c, b.bind_users[1].container_id = 60514; /* duplicate / not ascending */
+	REFUSED(dec(mk_create(&b), 0));
+	b = c, b.n_bind_users = 1; /* slot 1 used but not counted */
+	REFUSED(dec(mk_create(&b), 0));
+	b = c, b.n_bind_users = HUTCH_BIND_USERS_MAX + 1;
+	REFUSED(dec(mk_create(&b), 0));
+}
+
+Test(proto, userdb_record)
+{
+	struct hutch_userdb_record u;
+	memset(&u, 0, sizeof u);
+	u.kind = HUTCH_USERDB_USER, u.id = 60514;
+	strcpy(u.name, "alice");
+	ACCEPTED(dec(mk(HUTCH_MSG_USERDB_RECORD, &u, sizeof u), 1));
+	REFUSED(dec(mk(HUTCH_MSG_USERDB_RECORD, &u, sizeof u), 0));
+	struct hutch_userdb_record b = u;
+	FOR_U32(k, 0, HUTCH_USERDB_MAX, 0xffffffff) {
+		b = u, b.kind = k;
+		REFUSED(dec(mk(HUTCH_MSG_USERDB_RECORD, &b, sizeof b), 1));
+	}
+	FOR_U32(id, 0, 60513, 60578) {
+		b = u, b.id = id;
+		REFUSED(dec(mk(HUTCH_MSG_USERDB_RECORD, &b, sizeof b), 1));
+	}
+	static const char *const bad[] = {"", ".", "..", "a/b", "../x"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		b = u;
+		memset(b.name, 0, sizeof b.name);
+		strcpy(b.name, bad[i]);
+		REFUSED(dec(mk(HUTCH_MSG_USERDB_RECORD, &b, sizeof b), 1));
+	}
+	b = u, b.pad[1] = 1;
+	REFUSED(dec(mk(HUTCH_MSG_USERDB_RECORD, &b, sizeof b), 1));
+}
+
+Test(proto, bind_user_home)
+{
+	static struct hutch_bind_user_home h, b;
+	memset(&h, 0, sizeof h);
+	strcpy(h.name, "alice");
+	strcpy(h.path, "/home/alice");
+	ACCEPTED(dec(mk(HUTCH_MSG_BIND_USER_HOME, &h, sizeof h), 0));
+	REFUSED(dec(mk(HUTCH_MSG_BIND_USER_HOME, &h, sizeof h), 1));
+	b = h, b.index = HUTCH_BIND_USERS_MAX;
+	REFUSED(dec(mk(HUTCH_MSG_BIND_USER_HOME, &b, sizeof b), 0));
+	b = h, strcpy(b.path, "home/alice");
+	REFUSED(dec(mk(HUTCH_MSG_BIND_USER_HOME, &b, sizeof b), 0));
+	b = h, memset(b.name, 0, sizeof b.name), strcpy(b.name, "..");
+	REFUSED(dec(mk(HUTCH_MSG_BIND_USER_HOME, &b, sizeof b), 0));
+	b = h, b.pad[0] = 1;
+	REFUSED(dec(mk(HUTCH_MSG_BIND_USER_HOME, &b, sizeof b), 0));
 }
