@@ -77,7 +77,7 @@ int console_open(int root, const struct hutch_open_console *c, int *master, int 
 int pivot_to(int root, const char **what);
 
 /* files.c: host files for the worker, /etc files, credentials (0/-errno). */
-int files_open_regular(int dirfd, const char *path, uint64_t resolve, int *out);
+int files_open_regular(int dirfd, const char *path, uint64_t resolve, int flags, int *out);
 int files_open_host(uint32_t which, int *out);
 int files_write(int root, const struct hutch_write_file *w, int content, const char **what);
 int files_op(int root, const struct hutch_file_op *f, const char **what);

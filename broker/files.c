@@ -43,10 +43,10 @@ static const char *const etc_names[HUTCH_ETC_MAX] = {
 };
 
 /*
- * A regular file for reading: looked up O_PATH first and checked, so a FIFO
- * or device is never opened (opening some has effects), then reopened.
+ * A regular file, reopened with `flags`: looked up O_PATH first and checked,
+ * so a FIFO or device is never opened (opening some has effects).
  */
-int files_open_regular(int dirfd, const char *path, uint64_t resolve, int *out)
+int files_open_regular(int dirfd, const char *path, uint64_t resolve, int flags, int *out)
 {
 	struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = resolve};
 	_cleanup_close_ int path_fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
@@ -57,7 +57,7 @@ int files_open_regular(int dirfd, const char *path, uint64_t resolve, int *out)
 		return -EBADFD;
 	char proc_path[64];
 	snprintf(proc_path, sizeof proc_path, "/proc/self/fd/%d", path_fd);
-	int fd = open(proc_path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	int fd = open(proc_path, flags | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
 	*out = fd;
@@ -68,7 +68,7 @@ int files_open_regular(int dirfd, const char *path, uint64_t resolve, int *out)
 int files_open_host(uint32_t which, int *out)
 {
 	if (which != HUTCH_FILE_HOST_LOCALTIME_LINK)
-		return files_open_regular(AT_FDCWD, host_files[which], 0, out);
+		return files_open_regular(AT_FDCWD, host_files[which], 0, O_RDONLY | O_NONBLOCK, out);
 	char link[HUTCH_LINK_MAX];
 	ssize_t n = readlink(host_files[which], link, sizeof link);
 	if (n < 0)
@@ -124,24 +124,17 @@ static int open_etc(int root)
 	return resolve(root, "etc", O_RDONLY | O_DIRECTORY);
 }
 
-/* Without REPLACE: an existing entry must be a regular file, then truncated. */
+/* Without REPLACE: an existing entry must be a regular file, then truncated
+ * (a symlink fails with ELOOP under RESOLVE_NO_SYMLINKS). */
 static int open_for_copy(int etc, const char *name)
 {
-	int fd = openat(etc, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT)
-		fd = openat(etc, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
-	else if (fd >= 0) {
-		struct stat st;
-		_cleanup_close_ int path_fd = fd;
-		if (fstat(path_fd, &st) < 0)
-			return -errno;
-		if (!S_ISREG(st.st_mode))
-			return S_ISLNK(st.st_mode) ? -ELOOP : -EINVAL;
-		char proc_path[64];
-		snprintf(proc_path, sizeof proc_path, "/proc/self/fd/%d", path_fd);
-		fd = open(proc_path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
-	}
-	return fd < 0 ? -errno : fd;
+	int fd = -1;
+	int r = files_open_regular(etc, name, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS,
+				   O_WRONLY | O_TRUNC, &fd);
+	if (r == -ENOENT &&
+	    (r = fd = openat(etc, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644)) < 0)
+		r = -errno;
+	return r == -EBADFD ? -EINVAL : r < 0 ? r : fd;
 }
 
 static int write_etc(int etc, const char *name, int content, size_t size, bool replace)
@@ -185,7 +178,7 @@ static int link_zone(int root, int etc, const char *name, const char *link)
 	 * this only looks, and RESOLVE_IN_ROOT keeps it inside). */
 	_cleanup_close_ int zone = -1;
 	int r = files_open_regular(root, link + strlen("../"), RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-				   &zone);
+				   O_RDONLY | O_NONBLOCK, &zone);
 	if (r < 0)
 		return r == -EBADFD ? -ENOENT : r;
 	char old[HUTCH_LINK_MAX];

@@ -272,12 +272,14 @@ static int granted_dir_of(const struct hutch_grant_path *list, uint32_t n, const
 int grant_open_host_file(const struct hutch_grant *g, const char *path, int *out)
 {
 	if (g->kind == HUTCH_GRANT_ALL)
-		return files_open_regular(AT_FDCWD, path, 0, out);
+		return files_open_regular(AT_FDCWD, path, 0, O_RDONLY | O_NONBLOCK, out);
 	_cleanup_close_ int dfd = -1;
 	const char *base;
 	int r = g->kind == HUTCH_GRANT_RULE ? granted_dir_of(g->binds, g->n_binds, path, &dfd, &base)
 					    : -EACCES;
-	return r < 0 ? r : files_open_regular(dfd, base, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, out);
+	return r < 0 ? r
+		     : files_open_regular(dfd, base, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS,
+					  O_RDONLY | O_NONBLOCK, out);
 }
 
 /* OPEN_IMAGE: the image the broker opened must be, by identity, a file in

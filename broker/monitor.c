@@ -118,7 +118,7 @@ static int handle_open_file(struct monitor *m, const struct hutch_open_file *f, 
 	if (f->which >= HUTCH_FILE_HOST_FIRST)
 		return files_open_host(f->which, out);
 	return files_open_regular(m->root_fd, root_files[f->which],
-				  RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, out);
+				  RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, O_RDONLY | O_NONBLOCK, out);
 }
 
 static const char *const settings_dirs[HUTCH_SETTINGS_MAX] = {
@@ -144,7 +144,8 @@ static int handle_open_settings(struct monitor *m, const struct hutch_open_setti
 		r = -errno;
 	/* The name is one component: NO_SYMLINKS is O_NOFOLLOW on it. */
 	if (r == 0)
-		r = files_open_regular(dfd, file, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, out);
+		r = files_open_regular(dfd, file, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS,
+				       O_RDONLY | O_NONBLOCK, out);
 	struct stat st;
 	if (r == 0 && (fstat(*out, &st) < 0 || st.st_size > HUTCH_SETTINGS_FILE_MAX)) {
 		close(*out);

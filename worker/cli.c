@@ -102,7 +102,6 @@ void cli_help(void)
 	       "                            copy-, replace- or bind- + host, static, uplink, stub\n"
 	       "     --timezone=MODE        How /etc/localtime is set up: off, copy, bind,\n"
 	       "                            symlink, delete or auto\n"
-	       "\n"
 	       "     --bind-user=NAME       Bind user from host to container\n"
 	       "\n"
 	       "Credentials:\n"

@@ -262,7 +262,9 @@ static bool expected_refusal(int err)
 
 static const char *reason(int err)
 {
-	return err == -ELOOP ? "it is a symlink, which hutch does not follow" : strerror(-err);
+	return err == -ELOOP   ? "it or /etc is a symlink, which hutch does not follow"
+	       : err == -EINVAL ? "it is not a regular file"
+				: strerror(-err);
 }
 
 static int sealed_memfd(const char *data, size_t len)
@@ -475,7 +477,7 @@ static void apply_resolv(struct client *c)
 		if (r == 0)
 			return;
 		warn(plan.resolv_auto && expected_refusal(r),
-		     "%s: cannot bind %s onto /etc/resolv.conf in the container (%s); copying it", opt,
+		     "%s: cannot bind the host's %s onto /etc/resolv.conf in the container (%s); copying it", opt,
 		     host_names[plan.resolv_source], reason(r));
 		__attribute__((fallthrough)); /* nspawn copies when the bind fails */
 	case FILES_COPY:
@@ -483,7 +485,7 @@ static void apply_resolv(struct client *c)
 		r = write_file(c, HUTCH_ETC_RESOLV_CONF, plan.resolv_fd, plan.resolv == FILES_REPLACE);
 		if (r < 0)
 			warn(plan.resolv_auto && expected_refusal(r),
-			     "%s: cannot copy %s to /etc/resolv.conf in the container (%s); left as it is",
+			     "%s: cannot copy the host's %s to /etc/resolv.conf in the container (%s); left as it is",
 			     opt, host_names[plan.resolv_source], reason(r));
 		return;
 	case FILES_AUTO:

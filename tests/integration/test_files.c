@@ -328,6 +328,28 @@ Test(files, hostile_symlinks_to_host_files, .timeout = 300, .fini = remove_copy)
 	free(shadow);
 }
 
+/* A FIFO where /etc/resolv.conf should be: copy never opens it (no hang),
+ * replace swaps it for a regular file. */
+Test(files, hostile_fifo, .timeout = 120, .fini = remove_copy)
+{
+	make_copy("fifo");
+	unlink(in_copy("/etc/resolv.conf"));
+	cr_assert_eq(mkfifo(in_copy("/etc/resolv.conf"), 0644), 0);
+	struct run_result r;
+	run_in_copy(&r, "fifo", "echo RAN", OPTS("--resolv-conf=copy-host"));
+	ASSERT_STATUS(r, 0);
+	cr_assert(strstr(r.err, "not a regular file"), "%s", r.err);
+	struct stat st;
+	cr_assert_eq(lstat(in_copy("/etc/resolv.conf"), &st), 0);
+	cr_assert(S_ISFIFO(st.st_mode));
+	run_result_free(&r);
+	run_in_copy(&r, "fifo2", "echo RAN", OPTS("--resolv-conf=replace-host"));
+	ASSERT_STATUS(r, 0);
+	cr_assert_eq(lstat(in_copy("/etc/resolv.conf"), &st), 0);
+	cr_assert(S_ISREG(st.st_mode));
+	run_result_free(&r);
+}
+
 /* /etc a symlink (to a directory in the image, and out of it): nothing is
  * written through it, a warning names the file. */
 Test(files, hostile_etc_symlink, .timeout = 120, .fini = remove_copy)
