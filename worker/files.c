@@ -379,9 +379,11 @@ static void prepare_timezone(struct client *c, bool read_only)
 			snprintf(plan.tz_link, sizeof plan.tz_link, "..%s", z);
 		}
 	}
-	if (plan.tz != FILES_COPY && plan.tz != FILES_BIND && plan.tz != FILES_SYMLINK)
+	if (plan.tz != FILES_COPY && plan.tz != FILES_BIND)
 		return;
-	/* Copying is the last resort of the other two, as in nspawn. */
+	/* Copying is also what a failed bind falls back to, as in nspawn. (For
+	 * symlink mode, whose bind fallback is rare, the read is not worth a
+	 * round trip on every start: there the copy is skipped with a warning.) */
 	plan.tz_fd = host_content(c, HUTCH_FILE_HOST_LOCALTIME, NULL);
 	if (plan.tz_fd < 0 && plan.tz == FILES_COPY) {
 		errno = -plan.tz_fd;
@@ -524,7 +526,11 @@ static void apply_timezone(struct client *c)
 		     reason(r));
 		__attribute__((fallthrough));
 	case FILES_COPY:
-		r = plan.tz_fd < 0 ? plan.tz_fd : write_file(c, HUTCH_ETC_LOCALTIME, plan.tz_fd, true);
+		if (plan.tz_fd < 0) {
+			warn(plan.tz_auto, "%s: /etc/localtime of the container is left as it is", opt);
+			return;
+		}
+		r = write_file(c, HUTCH_ETC_LOCALTIME, plan.tz_fd, true);
 		if (r < 0)
 			warn(plan.tz_auto && expected_refusal(r),
 			     "%s: cannot copy /etc/localtime into the container: %s", opt, reason(r));
