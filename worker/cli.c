@@ -332,18 +332,22 @@ enum cli_result cli_apply(int argc, char **argv, struct settings *s)
 	return CLI_RUN;
 }
 
-/* The last path component, cleaned into a valid machine name. */
-static void machine_from_directory(const char *dir, char out[HUTCH_NAME_MAX + 1])
+/* The last path component (without `suffix`, if it ends so), cleaned into a
+ * valid machine name: nspawn's default name for -D and -i. */
+void machine_name_from_path(const char *path, const char *suffix, char out[HUTCH_NAME_MAX + 1])
 {
-	size_t len = strlen(dir);
-	while (len > 1 && dir[len - 1] == '/')
+	size_t len = strlen(path);
+	while (len > 1 && path[len - 1] == '/')
 		len--;
 	size_t start = len;
-	while (start > 0 && dir[start - 1] != '/')
+	while (start > 0 && path[start - 1] != '/')
 		start--;
+	size_t slen = suffix ? strlen(suffix) : 0;
+	if (slen && len - start > slen && !strncmp(path + len - slen, suffix, slen))
+		len -= slen;
 	size_t n = 0;
 	for (size_t i = start; i < len && n < HUTCH_NAME_MAX; i++) {
-		char ch = dir[i];
+		char ch = path[i];
 		bool ok = isalnum((unsigned char)ch) || ch == '.' || ch == '_' || ch == '-';
 		/* A name must not start with '.' or '-', nor with what becomes '-'. */
 		if (n == 0 && (!ok || ch == '.' || ch == '-'))
@@ -393,7 +397,7 @@ int settings_names(struct settings *s)
 		strcpy(s->directory, abs);
 	}
 	if (!s->machine[0])
-		machine_from_directory(s->directory, s->machine);
+		machine_name_from_path(s->directory, NULL, s->machine);
 	return 0;
 }
 

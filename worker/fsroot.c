@@ -55,24 +55,6 @@ static int make_absolute(char *path, const char *opt)
 	return 0;
 }
 
-/* nspawn: the image's file name without ".raw", cleaned into a name. */
-static void machine_from_image(const char *image, char out[HUTCH_NAME_MAX + 1])
-{
-	const char *base = strrchr(image, '/') ? strrchr(image, '/') + 1 : image;
-	size_t len = strlen(base), n = 0;
-	if (len > 4 && !strcmp(base + len - 4, ".raw"))
-		len -= 4;
-	for (size_t i = 0; i < len && n < HUTCH_NAME_MAX; i++) {
-		char ch = base[i];
-		bool ok = isalnum((unsigned char)ch) || ch == '.' || ch == '_' || ch == '-';
-		if (n == 0 && (!ok || ch == '.' || ch == '-'))
-			continue;
-		out[n++] = ok ? ch : '-';
-	}
-	out[n] = '\0';
-	if (n == 0)
-		strcpy(out, "container");
-}
 
 int fsroot_finish(struct settings *s)
 {
@@ -93,6 +75,6 @@ int fsroot_finish(struct settings *s)
 	    make_absolute(f->image, "--image") < 0)
 		return -EINVAL;
 	if (f->image[0] && !s->machine[0])
-		machine_from_image(f->image, s->machine);
+		machine_name_from_path(f->image, ".raw", s->machine); /* nspawn: without ".raw" */
 	return 0;
 }

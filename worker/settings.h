@@ -99,6 +99,8 @@ enum cli_result {
  * help/version/errors itself. */
 enum cli_result cli_parse(int argc, char **argv, struct settings *s);
 void cli_help(void);
+/* nspawn's default machine name: the path's last component without `suffix`. */
+void machine_name_from_path(const char *path, const char *suffix, char out[HUTCH_NAME_MAX + 1]);
 /* cli_parse() without the reset: apply argv to `s` again (settings_load). */
 enum cli_result cli_apply(int argc, char **argv, struct settings *s);
 /* The root directory and machine name, as settings_finish() fills them. */
