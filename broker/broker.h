@@ -136,15 +136,36 @@ struct cgroup {
 	char machine[HUTCH_NAME_MAX + 1];
 	char slice[HUTCH_SLICE_MAX];
 	char scope[HUTCH_NAME_MAX + 16];
+	/* --keep-unit (cgroup_unit.c): hutch's own cgroup per hierarchy, the
+	 * container's at its "payload"; on v2 hutch's own processes wait in
+	 * "supervisor" (the worker's pid to move), with the controllers hutch
+	 * enabled in its unit (bit per unit_ctrls[]) to disable again. */
+	bool keep_unit, supervised;
+	int unit_fd[CG_HIER];
+	unsigned enabled;
+	pid_t worker;
 };
 enum cg_layout cgroup_layout(void);
 /* `need`: bit per v1 controller (CG_MEMORY...) the settings use. */
 int cgroup_create(const char *machine, const char *slice, unsigned need, struct cgroup *cg);
+/* Instead, --keep-unit: the container at payload/ of hutch's own cgroups;
+ * *what names the step that failed. */
+int cgroup_create_in_unit(const char *machine, unsigned need, pid_t worker, struct cgroup *cg,
+			  const char **what);
 int cgroup_join_v1(const struct cgroup *cg);
 /* Delegate the v2 cgroup to the container's root (uid/gid inside its range). */
 int cgroup_delegate(struct cgroup *cg, uint32_t uid);
-void cgroup_close(struct cgroup *cg);
+void cgroup_close(struct cgroup *cg);      /* the container's directories */
+void cgroup_close_unit(struct cgroup *cg); /* and hutch's own (the container init) */
 void cgroup_remove(struct cgroup *cg);
+/* Shared by cgroup.c and cgroup_unit.c. */
+const char *cgroup_root_path(int h, char *buf, size_t n, bool check);
+int cgroup_remove_tree(int parent, const char *name, int depth, bool patient);
+int cgroup_make_dir(int parent, const char *name, int h, bool *made);
+int cgroup_lock_machine(const char *machine, struct cgroup *cg);
+int cgroup_open_events(struct cgroup *cg);
+extern const char *const cgroup_v1_names[CG_V2];
+void cgroup_unit_remove(struct cgroup *cg);
 /* limits.c: ranges checked, then the v2 files or their v1 equivalents, then
  * the device program (v2) and devices.allow (v1). *what names the setting. */
 int cgroup_check_limits(const struct hutch_cgroup *l, const char **what);

@@ -26,7 +26,7 @@
 
 #include "../common/util.h"
 
-static const char *const v1_names[CG_V2] = {
+const char *const cgroup_v1_names[CG_V2] = {
 	[CG_MEMORY] = "memory", [CG_PIDS] = "pids",       [CG_CPU] = "cpu",
 	[CG_BLKIO] = "blkio",   [CG_DEVICES] = "devices", [CG_CPUSET] = "cpuset",
 };
@@ -50,7 +50,7 @@ enum cg_layout cgroup_layout(void)
 
 /* Root of hierarchy h on this host, NULL if there is none (`check`: v1
  * roots are checked by magic; removal runs where statfs is not allowed). */
-static const char *root_path(int h, char *buf, size_t n, bool check)
+const char *cgroup_root_path(int h, char *buf, size_t n, bool check)
 {
 	enum cg_layout l = cgroup_layout();
 	struct statfs sf;
@@ -58,13 +58,13 @@ static const char *root_path(int h, char *buf, size_t n, bool check)
 		return l == CG_UNIFIED ? "/sys/fs/cgroup" : l == CG_HYBRID ? "/sys/fs/cgroup/unified" : NULL;
 	if (l != CG_HYBRID && l != CG_LEGACY)
 		return NULL;
-	snprintf(buf, n, "/sys/fs/cgroup/%s", v1_names[h]);
+	snprintf(buf, n, "/sys/fs/cgroup/%s", cgroup_v1_names[h]);
 	return !check || (statfs(buf, &sf) == 0 && sf.f_type == CGROUP_SUPER_MAGIC) ? buf : NULL;
 }
 
 /* Depth-first rmdir; cgroupfs only lets empty leaves go. A dying cgroup may
  * stay busy for a moment after its last task: `patient` waits up to 2 s. */
-static int remove_tree(int parent, const char *name, int depth, bool patient)
+int cgroup_remove_tree(int parent, const char *name, int depth, bool patient)
 {
 	if (depth > 64)
 		return -ELOOP;
@@ -79,7 +79,7 @@ static int remove_tree(int parent, const char *name, int depth, bool patient)
 	struct dirent *de;
 	while ((de = readdir(d)))
 		if (de->d_type == DT_DIR && strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			remove_tree(dirfd(d), de->d_name, depth + 1, patient);
+			cgroup_remove_tree(dirfd(d), de->d_name, depth + 1, patient);
 	closedir(d);
 	for (int i = 0; i < (patient ? 200 : 1); i++) {
 		if (unlinkat(parent, name, AT_REMOVEDIR) == 0 || errno == ENOENT)
@@ -106,7 +106,7 @@ static void cpuset_inherit(int parent, int dir)
 }
 
 /* mkdir and open one level; on pure v2 the parent hands its controllers down. */
-static int make_dir(int parent, const char *name, int h, bool *made)
+int cgroup_make_dir(int parent, const char *name, int h, bool *made)
 {
 	if (h == CG_V2 && cgroup_layout() == CG_UNIFIED) {
 		static const char *const ctrls[] = {"+memory", "+pids", "+cpu", "+io", "+cpuset"};
@@ -135,13 +135,38 @@ static int open_slice(int root, const char *slice, int h)
 		return -errno;
 	for (char *save = NULL, *c = strtok_r(buf, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
 		bool made;
-		int next = make_dir(fd, c, h, &made);
+		int next = cgroup_make_dir(fd, c, h, &made);
 		close(fd);
 		if (next < 0)
 			return next;
 		fd = next;
 	}
 	return fd;
+}
+
+/* Is there a task in this cgroup or below (one byte of cgroup.procs)? */
+static bool tree_busy(int parent, const char *name, int depth)
+{
+	char c;
+	_cleanup_close_ int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_close_ int procs = fd >= 0 ? openat(fd, "cgroup.procs", O_RDONLY | O_CLOEXEC) : -1;
+	if (procs >= 0 && read(procs, &c, 1) == 1)
+		return true;
+	if (fd < 0 || depth > 64)
+		return depth > 64;
+	int dup = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	DIR *d = dup >= 0 ? fdopendir(dup) : NULL;
+	if (!d) {
+		closep(&dup);
+		return false;
+	}
+	bool busy = false;
+	struct dirent *de;
+	while (!busy && (de = readdir(d)))
+		if (de->d_type == DT_DIR && strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			busy = tree_busy(dirfd(d), de->d_name, depth + 1);
+	closedir(d);
+	return busy;
 }
 
 /* Remove hutch-*.scope directories whose machine lock nobody holds. */
@@ -164,34 +189,45 @@ static void sweep(int slice_fd, const char *ours)
 		if (!name_is_valid(name))
 			continue;
 		bool own = !strcmp(name, ours);
+		/* Not a scope with a task anywhere below: that may be the unit a
+		 * --keep-unit hutch runs in, whatever its name. */
+		if (!own && tree_busy(dirfd(d), de->d_name, 0))
+			continue;
 		int lock = own ? -1 : lock_name("machines", name, false);
 		if (own || lock >= 0)
-			remove_tree(dirfd(d), de->d_name, 0, own);
+			cgroup_remove_tree(dirfd(d), de->d_name, 0, own);
 		if (lock >= 0)
 			unlock_name(lock, "machines", name);
 	}
 	closedir(d);
 }
 
-int cgroup_create(const char *machine, const char *slice, unsigned need, struct cgroup *cg)
+/* The machine name's lock, and a struct with no directories yet. */
+int cgroup_lock_machine(const char *machine, struct cgroup *cg)
 {
 	*cg = (struct cgroup){.lock_fd = -1, .events_fd = -1};
 	for (int h = 0; h < CG_HIER; h++)
-		cg->fd[h] = -1;
+		cg->fd[h] = cg->unit_fd[h] = -1;
 	snprintf(cg->machine, sizeof cg->machine, "%s", machine);
-	snprintf(cg->slice, sizeof cg->slice, "%s", slice);
-	snprintf(cg->scope, sizeof cg->scope, "hutch-%s.scope", machine);
 	/* Wait a moment for the name: another start's sweep may hold a stale
 	 * name's lock briefly, and a short container of that name may be ending. */
 	for (int i = 0; i < 50 && (cg->lock_fd = lock_name("machines", machine, false)) == -EADDRINUSE; i++)
 		nanosleep(&(struct timespec){0, 20 * 1000 * 1000}, NULL);
-	if (cg->lock_fd < 0)
-		return cg->lock_fd;
+	return cg->lock_fd < 0 ? cg->lock_fd : 0;
+}
+
+int cgroup_create(const char *machine, const char *slice, unsigned need, struct cgroup *cg)
+{
+	int r = cgroup_lock_machine(machine, cg);
+	if (r < 0)
+		return r;
+	snprintf(cg->slice, sizeof cg->slice, "%s", slice);
+	snprintf(cg->scope, sizeof cg->scope, "hutch-%s.scope", machine);
 	dev_t seen[CG_HIER];
 	for (int h = 0; h < CG_HIER; h++) {
 		char buf[64];
 		struct stat st;
-		const char *path = root_path(h, buf, sizeof buf, true);
+		const char *path = cgroup_root_path(h, buf, sizeof buf, true);
 		_cleanup_close_ int root = path ? open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 		if (root < 0 || fstat(root, &st) < 0)
 			continue;
@@ -216,11 +252,17 @@ int cgroup_create(const char *machine, const char *slice, unsigned need, struct 
 		if (sfd < 0)
 			return sfd;
 		sweep(sfd, machine);
-		if ((cg->fd[h] = make_dir(sfd, cg->scope, h, &cg->made[h])) < 0)
+		if ((cg->fd[h] = cgroup_make_dir(sfd, cg->scope, h, &cg->made[h])) < 0)
 			return cg->fd[h] == -EEXIST ? -EADDRINUSE : cg->fd[h];
 		if (!cg->made[h])
 			return -EADDRINUSE; /* still there after the sweep: processes in it */
 	}
+	return cgroup_open_events(cg);
+}
+
+/* The OOM counter file the worker reads after the container ends. */
+int cgroup_open_events(struct cgroup *cg)
+{
 	if (cg->fd[CG_V2] >= 0 && cgroup_layout() == CG_UNIFIED)
 		cg->events_fd = openat(cg->fd[CG_V2], "memory.events", O_RDONLY | O_CLOEXEC);
 	else if (cg->fd[CG_MEMORY] >= 0)
@@ -268,16 +310,25 @@ void cgroup_close(struct cgroup *cg)
 	cg->events_fd = -1;
 }
 
+void cgroup_close_unit(struct cgroup *cg)
+{
+	cgroup_close(cg);
+	for (int h = 0; h < CG_HIER; h++)
+		closep(&cg->unit_fd[h]);
+}
+
 void cgroup_remove(struct cgroup *cg)
 {
 	cgroup_close(cg);
+	if (cg->keep_unit)
+		cgroup_unit_remove(cg);
 	for (int h = 0; h < CG_HIER; h++) {
 		char buf[64];
-		const char *path = cg->made[h] ? root_path(h, buf, sizeof buf, false) : NULL;
+		const char *path = cg->made[h] ? cgroup_root_path(h, buf, sizeof buf, false) : NULL;
 		_cleanup_close_ int root = path ? open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 		_cleanup_close_ int sfd =
 			root >= 0 ? openat(root, cg->slice, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
-		int r = sfd >= 0 ? remove_tree(sfd, cg->scope, 0, true) : 0;
+		int r = sfd >= 0 ? cgroup_remove_tree(sfd, cg->scope, 0, true) : 0;
 		if (r < 0) {
 			errno = -r;
 			log_error("cannot remove cgroup %s/%s/%s: %m", path, cg->slice, cg->scope);

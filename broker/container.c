@@ -305,7 +305,7 @@ _Noreturn void container_main(struct container_args *a)
 	if ((r0 = cgroup_join_v1(&a->cg)) < 0)
 		step_failed(&s, r0, "cgroup");
 	int events = steal_fd(a->cg.events_fd);
-	cgroup_close(&a->cg);
+	cgroup_close_unit(&a->cg);
 	if (unshare(CLONE_NEWCGROUP) < 0)
 		step_failed(&s, -errno, "cgroup namespace");
 	if (sethostname(a->create.hostname, strlen(a->create.hostname)) < 0)

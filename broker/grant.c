@@ -199,8 +199,11 @@ int grant_create_ok(const struct hutch_grant *g, const struct hutch_create *c,
 	    !within(l, HUTCH_LIMIT_MEMORY_MAX, g->memory_max) ||
 	    !within(l, HUTCH_LIMIT_TASKS_MAX, g->tasks_max) ||
 	    !within(l, HUTCH_LIMIT_CPU_QUOTA, (uint64_t)g->cpu_quota * 10000) ||
-	    /* DeviceAllow= and --slice= are for unrestricted callers */
-	    !cgroup_devices_standard(l) || strcmp(l->slice, "machine.slice"))
+	    /* DeviceAllow=, --slice= and --keep-unit are for unrestricted
+	     * callers (one who can write to the cgroup it runs in could move
+	     * the payload out of its limited cgroup, see policy/README.md) */
+	    !cgroup_devices_standard(l) || strcmp(l->slice, "machine.slice") ||
+	    (c->flags & HUTCH_CREATE_KEEP_UNIT))
 		return -EACCES;
 	/* --bind-user=: a tenant may map (and bind the home of) only itself. */
 	for (uint32_t i = 0; i < c->n_bind_users; i++)

@@ -311,7 +311,10 @@ static int handle_create(struct monitor *m, const struct hutch_msg *msg)
 		return 1;
 	}
 	what = "cgroup";
-	r = cgroup_create(c->machine, m->limits.slice, cgroup_v1_needed(&m->limits), &cg);
+	if (c->flags & HUTCH_CREATE_KEEP_UNIT)
+		r = cgroup_create_in_unit(c->machine, cgroup_v1_needed(&m->limits), m->worker, &cg, &what);
+	else
+		r = cgroup_create(c->machine, m->limits.slice, cgroup_v1_needed(&m->limits), &cg);
 	if (r == 0)
 		r = cgroup_apply_limits(cg.fd, &m->limits, &what);
 	if (r == 0)
@@ -372,6 +375,7 @@ static int handle_create(struct monitor *m, const struct hutch_msg *msg)
 	ephemeral_release(&m->eph);
 	userns_release(&a.userns); /* the uid range is free again */
 	mcs_release(m);
+	cg.worker = m->worker; /* 0 once reaped: its pid may be another's now */
 	cgroup_remove(&cg);
 	return status;
 }

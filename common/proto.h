@@ -280,7 +280,11 @@ struct hutch_bind_user_home {
 #define HUTCH_CREATE_BOOT  (1u << 0) /* boot mode: nspawn's exit mapping */
 #define HUTCH_CREATE_QUIET (1u << 1) /* no status lines from the broker */
 #define HUTCH_CREATE_PRIVATE_NETWORK (1u << 2) /* own network namespace, loopback only */
-#define HUTCH_CREATE_FLAGS_ALL (HUTCH_CREATE_BOOT | HUTCH_CREATE_QUIET | HUTCH_CREATE_PRIVATE_NETWORK)
+/* --keep-unit: the container's cgroup inside hutch's own (the broker finds
+ * it; the slice is not used) */
+#define HUTCH_CREATE_KEEP_UNIT (1u << 3)
+#define HUTCH_CREATE_FLAGS_ALL (HUTCH_CREATE_BOOT | HUTCH_CREATE_QUIET | HUTCH_CREATE_PRIVATE_NETWORK | \
+				HUTCH_CREATE_KEEP_UNIT)
 
 /* --private-users= */
 enum hutch_userns {

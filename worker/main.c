@@ -362,12 +362,35 @@ static void resolve_user(struct client *c, struct identity *id)
 	free(group);
 }
 
+/* A --keep-unit failure; `what` is "--keep-unit" and the step or hierarchy. */
+static void keep_unit_error(const char *what, int r)
+{
+	const char *step = what[11] ? what + 12 : "";
+	errno = -r;
+	if (!strcmp(step, "busy") && r == -EADDRINUSE)
+		log_error("--keep-unit: another hutch --keep-unit container runs in the cgroup hutch "
+			  "runs in; give each container its own unit");
+	else if (!strcmp(step, "busy"))
+		log_error("--keep-unit: the cgroup hutch runs in holds processes other than hutch's, "
+			  "so it cannot enable controllers for the container: %m");
+	else if (!strcmp(step, "stale"))
+		log_error("--keep-unit: cannot remove a stale payload/ or supervisor/ cgroup in the "
+			  "cgroup hutch runs in: %m");
+	else if (!strcmp(step, "supervisor") || !strcmp(step, "payload"))
+		log_error("--keep-unit: cannot set up %s/ in the cgroup hutch runs in: %m", step);
+	else if (r == -ENOENT || r == -EXDEV)
+		log_error("--keep-unit: cannot find the cgroup hutch runs in on the %s hierarchy", step);
+	else
+		log_error("--keep-unit: %s cgroup: %m", step[0] ? step : "finding hutch's own");
+}
+
 static void create(struct client *c)
 {
 	struct hutch_create cr = {
 		.flags = (c->s->start_mode == START_BOOT ? HUTCH_CREATE_BOOT : 0) |
 			 (c->s->quiet ? HUTCH_CREATE_QUIET : 0) |
-			 (c->s->private_network ? HUTCH_CREATE_PRIVATE_NETWORK : 0),
+			 (c->s->private_network ? HUTCH_CREATE_PRIVATE_NETWORK : 0) |
+			 (c->s->res.keep_unit ? HUTCH_CREATE_KEEP_UNIT : 0),
 		.kill_signal = (uint32_t)c->s->kill_signal,
 		.userns = c->s->userns,
 		.ownership = c->s->ownership,
@@ -405,6 +428,10 @@ static void create(struct client *c)
 	if (r == -ERANGE && !strcmp(what, "bind user")) {
 		log_error("--bind-user= needs a user namespace of 65536 ids (nspawn's ids 60514..60577); "
 			  "use --private-users=pick");
+		exit(1);
+	}
+	if (r < 0 && !strncmp(what, "--keep-unit", 11)) {
+		keep_unit_error(what, r);
 		exit(1);
 	}
 	if (r == -EADDRINUSE) {

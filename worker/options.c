@@ -395,6 +395,7 @@ const struct option_def option_table[] = {
 	{"bind-user", 0, REQ, "Files", "BindUser", PRIV, OF(bind_user), files_opt_bind_user},
 	/* Resources (worker/resources.c); nspawn trusts no file with these. */
 	{"slice", 'S', REQ, NULL, NULL, 0, R(origin_slice), opt_slice},
+	{"keep-unit", 0, NO, NULL, NULL, 0, R(origin_keep_unit), opt_keep_unit},
 	{"property", 0, REQ, NULL, NULL, 0, R(origin_property), opt_property},
 	{"rlimit", 0, REQ, NULL, NULL, 0, 0, opt_rlimit},
 	RESOURCES_LIMIT_KEYS(LIMIT_ROW)

@@ -397,6 +397,10 @@ int policy_apply(struct settings *s, const struct hutch_grant *g)
 			  g->reason);
 		return -EPERM;
 	}
+	if (s->res.keep_unit) {
+		log_refusal(g, "does not allow --keep-unit (for unrestricted callers only)");
+		return -EPERM;
+	}
 	if (s->userns == HUTCH_USERNS_NO && !(g->flags & HUTCH_GRANT_USERNS_NO)) {
 		log_refusal(g, "does not allow --private-users=no");
 		return -EPERM;

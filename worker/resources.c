@@ -407,6 +407,13 @@ bool resources_have_process(const struct resources *r)
 	return r->proc.set || r->proc.rlimit_set;
 }
 
+int opt_keep_unit(struct settings *s, const char *v)
+{
+	(void)v;
+	s->res.keep_unit = true;
+	return 0;
+}
+
 int resources_finish(struct resources *r)
 {
 	/* What every container gets (nspawn's list); DeviceAllow= adds to it. */
@@ -421,6 +428,12 @@ int resources_finish(struct resources *r)
 		{'c', HUTCH_DEV_READ | HUTCH_DEV_WRITE, {0}, 136, HUTCH_DEV_ANY}, /* pts, console */
 	};
 	_Static_assert(ARRAY_SIZE(std) + RESOURCES_MAX_USER_DEVICES <= HUTCH_MAX_DEVICES, "devices");
+	if (r->keep_unit && r->slice[0]) {
+		log_error("--keep-unit and --slice=%s cannot be used together: with --keep-unit the "
+			  "container's cgroup is inside the one hutch runs in",
+			  strrchr(r->slice, '/') ? strrchr(r->slice, '/') + 1 : r->slice);
+		return -EINVAL;
+	}
 	strcpy(r->cg.slice, r->slice[0] ? r->slice : "machine.slice");
 	if (!r->tasks_max_given) { /* nspawn's default */
 		r->cg.set |= BIT(HUTCH_LIMIT_TASKS_MAX);

@@ -26,8 +26,9 @@ struct resources {
 	struct hutch_device_rule user_devices[RESOURCES_MAX_USER_DEVICES]; /* DeviceAllow= */
 	uint32_t n_user_devices;
 	bool tasks_max_given; /* else nspawn's default TasksMax= */
+	bool keep_unit;       /* --keep-unit: in hutch's own cgroup, no slice */
 	/* Origin slots (enum origin) for the option table. */
-	uint8_t origin_property, origin_slice, origin_oom, origin_affinity, origin_personality;
+	uint8_t origin_property, origin_slice, origin_keep_unit, origin_oom, origin_affinity, origin_personality;
 	uint8_t origin_rlimit[HUTCH_RLIMIT_MAX];
 };
 
@@ -36,6 +37,7 @@ struct resources {
 struct settings;
 int opt_property(struct settings *s, const char *v);     /* --property=NAME=VALUE */
 int opt_slice(struct settings *s, const char *v);        /* -S/--slice= */
+int opt_keep_unit(struct settings *s, const char *v);    /* --keep-unit */
 int opt_rlimit(struct settings *s, const char *v);       /* --rlimit=NAME=SOFT[:HARD] */
 int opt_oom_score_adjust(struct settings *s, const char *v);
 int opt_cpu_affinity(struct settings *s, const char *v);
