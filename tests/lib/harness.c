@@ -262,9 +262,26 @@ char **build_argv(const char *const argv[])
 	return av;
 }
 
+static const char *const *child_cgroups;
+
+void harness_set_cgroups(const char *const *dirs)
+{
+	child_cgroups = dirs;
+}
+
 /* In the child, before exec: a clean signal state and no stray fds. */
 void child_reset(void)
 {
+	for (const char *const *d = child_cgroups; d && *d; d++) {
+		char path[PATH_MAX];
+		snprintf(path, sizeof path, "%s/cgroup.procs", *d);
+		int fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, "0", 1) != 1) {
+			dprintf(2, "harness: cannot move into %s: %s\n", *d, strerror(errno));
+			_exit(125);
+		}
+		close(fd);
+	}
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);

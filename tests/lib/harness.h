@@ -135,6 +135,10 @@ size_t count_substr(const char *hay, const char *needle);
 
 
 /* Shared by the integration tests. */
+/* hutch_start/run_hutch: the child moves itself into these cgroup
+ * directories (each's cgroup.procs) before it execs hutch; NULL: stays. */
+void harness_set_cgroups(const char *const *dirs);
+
 #define ARGV(...) ((const char *const[]){ __VA_ARGS__, NULL })
 #define ASSERT_STATUS(r, want)                                                        \
 	cr_assert_eq((r).status, (want),                                              \
