@@ -55,6 +55,7 @@ struct attack {
 	const char *slice;         /* --slice= */
 	const struct hutch_process *process; /* PROCESS before EXEC */
 	uint32_t bind_uid;         /* CREATE with --bind-user= of this host uid (and gid) */
+	bool keep_unit;            /* CREATE with --keep-unit */
 };
 
 struct outcome {
@@ -153,7 +154,8 @@ static _Noreturn void worker_script(int sock, int res_fd, const struct attack *a
 	if (ask(sock, res_fd, HUTCH_MSG_CGROUP, &res.cg) != 0)
 		_exit(0);
 	struct hutch_create c = {
-		.flags = HUTCH_CREATE_QUIET | (a->host_network ? 0 : HUTCH_CREATE_PRIVATE_NETWORK),
+		.flags = HUTCH_CREATE_QUIET | (a->host_network ? 0 : HUTCH_CREATE_PRIVATE_NETWORK) |
+			 (a->keep_unit ? HUTCH_CREATE_KEEP_UNIT : 0),
 		.kill_signal = 9,
 		.userns = a->userns,
 		.uid_base = a->uid_base,
@@ -518,10 +520,11 @@ Test(compromised_worker, device_allow_needs_an_unrestricted_caller)
 {
 	struct host_snapshot snap;
 	host_snapshot_take(&snap);
-	for (int i = 0; i < 2; i++) { /* and no slice of its choice */
+	for (int i = 0; i < 3; i++) { /* and no slice of its choice, nor its own cgroup */
 		struct attack a = allowed();
 		a.block_device = i == 0;
 		a.slice = i == 1 ? "system.slice" : NULL;
+		a.keep_unit = i == 2;
 		struct outcome o = run_broker(&a);
 		cr_assert_eq(o.n, 3, "case %d: %d replies", i, o.n);
 		cr_assert_eq(o.replies[1], 0, "case %d: CGROUP refused: %d", i, o.replies[1]);

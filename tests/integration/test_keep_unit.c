@@ -366,3 +366,46 @@ Test(cgroup_keep_unit, with_slice_refused, .timeout = 60)
 		  "a slice was made");
 	run_result_free(&r);
 }
+
+/* hutch itself SIGKILLed: its container dies with it (PDEATHSIG), the
+ * unit's payload/ and supervisor/ stay behind empty; the next --keep-unit
+ * hutch in that unit removes them and leaves the unit clean. */
+Test(cgroup_keep_unit, stale_payload_removed_by_the_next_start, .timeout = 240)
+{
+	need_rootfs();
+	struct unit u;
+	unit_make(&u, "stale");
+	struct hutch_proc p;
+	struct run_result r;
+	start(&p, machine_name("kustale"), (const char *const[]){"--property=MemoryMax=96M", NULL},
+	      "echo READY; exec sleep 60");
+	kill(p.pid, SIGKILL);
+	hutch_finish(&p, &r, 20);
+	run_result_free(&r);
+	char *left = unit_leftovers(&u);
+	cr_assert(strstr(left, "/payload"), "nothing stale to remove: not a test (%s)", left);
+	if (pure_v2()) {
+		/* The controllers hutch enabled stay on in the unit, which then takes
+		 * no process: a service manager restarting the unit has to turn them
+		 * off (systemd's Delegate= does), as here. */
+		char sc[192];
+		snprintf(sc, sizeof sc, "%s/cgroup.subtree_control", u.dir[0]);
+		put(sc, "-memory -pids -cpu");
+	}
+	char procs[192];
+	snprintf(procs, sizeof procs, "%s/supervisor/cgroup.procs", u.dir[0]);
+	for (int i = 0; i < 100; i++, usleep(20000)) { /* the worker dying */
+		char *s = read_file_str(procs);
+		bool empty = !s || !*s;
+		free(s);
+		if (empty)
+			break;
+	}
+	run_hutch(&r, 45, NULL,
+		  ARGV("--keep-unit", "-q", "-P", "-D", test_rootfs(), "-M", machine_name("kustale2"),
+		       "--property=MemoryMax=96M", "/bin/true"));
+	ASSERT_STATUS(r, 0);
+	cr_expect_str_eq(unit_leftovers(&u), "", "left in the parent: %s", unit_leftovers(&u));
+	run_result_free(&r);
+	unit_drop(&u);
+}

@@ -172,6 +172,8 @@ Test(policy_cli, denied_starts)
 	refused(ARGV("-q", "--console=pipe", "-D", rootfs, "-M", m, "--property=TasksMax=infinity",
 		     "/bin/true"),
 		"allows TasksMax= up to 512");
+	refused(ARGV("-q", "--console=pipe", "-D", rootfs, "-M", m, "--keep-unit", "/bin/true"),
+		"does not allow --keep-unit (for unrestricted callers only)");
 	refused(ARGV("-q", "--console=pipe", "--image=/etc/hostname", "-M", m, "/bin/true"),
 		"does not allow image /etc/hostname; allowed: none");
 	char missing[PATH_MAX + 32];
