@@ -362,28 +362,6 @@ static void resolve_user(struct client *c, struct identity *id)
 	free(group);
 }
 
-/* A --keep-unit failure; `what` is "--keep-unit" and the step or hierarchy. */
-static void keep_unit_error(const char *what, int r)
-{
-	const char *step = what[11] ? what + 12 : "";
-	errno = -r;
-	if (!strcmp(step, "busy") && r == -EADDRINUSE)
-		log_error("--keep-unit: another hutch --keep-unit container runs in the cgroup hutch "
-			  "runs in; give each container its own unit");
-	else if (!strcmp(step, "busy"))
-		log_error("--keep-unit: the cgroup hutch runs in holds processes other than hutch's, "
-			  "so it cannot enable controllers for the container: %m");
-	else if (!strcmp(step, "stale"))
-		log_error("--keep-unit: cannot remove a stale payload/ or supervisor/ cgroup in the "
-			  "cgroup hutch runs in: %m");
-	else if (!strcmp(step, "supervisor") || !strcmp(step, "payload"))
-		log_error("--keep-unit: cannot set up %s/ in the cgroup hutch runs in: %m", step);
-	else if (r == -ENOENT || r == -EXDEV)
-		log_error("--keep-unit: cannot find the cgroup hutch runs in on the %s hierarchy", step);
-	else
-		log_error("--keep-unit: %s cgroup: %m", step[0] ? step : "finding hutch's own");
-}
-
 static void create(struct client *c)
 {
 	struct hutch_create cr = {
@@ -431,7 +409,7 @@ static void create(struct client *c)
 		exit(1);
 	}
 	if (r < 0 && !strncmp(what, "--keep-unit", 11)) {
-		keep_unit_error(what, r);
+		resources_keep_unit_error(what, r);
 		exit(1);
 	}
 	if (r == -EADDRINUSE) {

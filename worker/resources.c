@@ -414,6 +414,28 @@ int opt_keep_unit(struct settings *s, const char *v)
 	return 0;
 }
 
+/* A --keep-unit failure; `what` is "--keep-unit" and the step or hierarchy. */
+void resources_keep_unit_error(const char *what, int r)
+{
+	const char *step = what[11] ? what + 12 : "";
+	errno = -r;
+	if (!strcmp(step, "busy") && r == -EADDRINUSE)
+		log_error("--keep-unit: another hutch --keep-unit container runs in the cgroup hutch "
+			  "runs in; give each container its own unit");
+	else if (!strcmp(step, "busy"))
+		log_error("--keep-unit: the cgroup hutch runs in holds processes other than hutch's, "
+			  "so it cannot enable controllers for the container: %m");
+	else if (!strcmp(step, "stale"))
+		log_error("--keep-unit: cannot remove a stale payload/ or supervisor/ cgroup in the "
+			  "cgroup hutch runs in: %m");
+	else if (!strcmp(step, "supervisor") || !strcmp(step, "payload"))
+		log_error("--keep-unit: cannot set up %s/ in the cgroup hutch runs in: %m", step);
+	else if (r == -ENOENT || r == -EXDEV)
+		log_error("--keep-unit: cannot find the cgroup hutch runs in on the %s hierarchy", step);
+	else
+		log_error("--keep-unit: %s cgroup: %m", step[0] ? step : "finding hutch's own");
+}
+
 int resources_finish(struct resources *r)
 {
 	/* What every container gets (nspawn's list); DeviceAllow= adds to it. */

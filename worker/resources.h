@@ -50,6 +50,8 @@ RESOURCES_LIMIT_KEYS(RESOURCES_DECLARE_LIMIT)
 /* Defaults (machine.slice, TasksMax=16384, the standard devices) and the
  * final device list. */
 int resources_finish(struct resources *r);
+/* The one-line error for a failed --keep-unit CREATE (reply `what`, error). */
+void resources_keep_unit_error(const char *what, int r);
 /* Is any PROCESS setting present (else the request is not sent)? */
 bool resources_have_process(const struct resources *r);
 
