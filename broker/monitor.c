@@ -284,6 +284,26 @@ static int clone_container(struct container_args *a, struct cgroup *cg, int *pid
 	return 0;
 }
 
+/* The container's cgroup (SLICE/hutch-NAME.scope, or payload/ in hutch's own
+ * with --keep-unit), its limits and device fence; bpf(2) denied after. */
+static int setup_cgroup(struct monitor *m, const struct hutch_create *c, struct cgroup *cg,
+			const char **what)
+{
+	int r;
+	*what = "cgroup";
+	if (c->flags & HUTCH_CREATE_KEEP_UNIT)
+		r = cgroup_create_in_unit(c->machine, cgroup_v1_needed(&m->limits), m->worker, cg, what);
+	else
+		r = cgroup_create(c->machine, m->limits.slice, cgroup_v1_needed(&m->limits), cg);
+	if (r == 0)
+		r = cgroup_apply_limits(cg->fd, &m->limits, what);
+	if (r == 0)
+		r = cgroup_devices(cg->fd, &m->limits, what);
+	if (r == 0 && (r = sandbox_no_bpf()) < 0)
+		*what = "seccomp";
+	return r;
+}
+
 static int handle_create(struct monitor *m, const struct hutch_msg *msg)
 {
 	const struct hutch_create *c = &msg->u.create;
@@ -310,17 +330,7 @@ static int handle_create(struct monitor *m, const struct hutch_msg *msg)
 		hutch_send_reply(m->sock, r, what, NULL, 0);
 		return 1;
 	}
-	what = "cgroup";
-	if (c->flags & HUTCH_CREATE_KEEP_UNIT)
-		r = cgroup_create_in_unit(c->machine, cgroup_v1_needed(&m->limits), m->worker, &cg, &what);
-	else
-		r = cgroup_create(c->machine, m->limits.slice, cgroup_v1_needed(&m->limits), &cg);
-	if (r == 0)
-		r = cgroup_apply_limits(cg.fd, &m->limits, &what);
-	if (r == 0)
-		r = cgroup_devices(cg.fd, &m->limits, &what);
-	if (r == 0 && (r = sandbox_no_bpf()) < 0)
-		what = "seccomp";
+	r = setup_cgroup(m, c, &cg, &what);
 	/* Overlay work directories to remove come back on this, see binds.c. */
 	if (r == 0 && socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, cleanup) < 0)
 		r = -errno;
