@@ -689,12 +689,12 @@ static int send_label(void *p, const struct hutch_label *l)
 	return call(p, HUTCH_MSG_LABEL, l, NULL);
 }
 
-int worker_main(int sock, int argc, char **argv, const struct hutch_grant *grant)
+int worker_main(int sock, uint32_t worker_uid, int argc, char **argv, const struct hutch_grant *grant)
 {
 	/* Reads the host's SELinux state with privileges we are about to drop. */
 	if (selinux_probe() < 0)
 		return 1;
-	int r = worker_drop_privileges(sock);
+	int r = worker_drop_privileges(sock, worker_uid);
 	if (r < 0) {
 		errno = -r;
 		log_error("worker: cannot drop privileges: %m");

@@ -305,7 +305,7 @@ int policy_main(int out_fd, struct hutch_policy_input *in)
 	read_inputs(in, &d);
 	uint32_t uid, gid;
 	int ids = caller_ids(&uid, &gid); /* before the drop changes them */
-	int r = worker_drop_privileges(out_fd);
+	int r = worker_drop_privileges(out_fd, in->worker_uid);
 	if (r < 0) {
 		errno = -r;
 		log_error("policy parser: cannot drop privileges: %m");
