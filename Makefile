@@ -4,8 +4,12 @@
 SHELL := /bin/bash
 PREFIX ?= /usr/local
 CC ?= gcc
-# The unprivileged uid/gid the worker runs as when hutch is started by root.
-HUTCH_WORKER_UID ?= 524287
+# The unprivileged uids/gids the workers run as when hutch is started by root:
+# HUTCH_WORKER_UIDS ids from HUTCH_WORKER_UID, one per running invocation
+# (broker/workeruid.c). Default 523264..524287, just below the container
+# ranges; the build refuses a pool that overlaps them or --bind-user='s ids.
+HUTCH_WORKER_UID ?= 523264
+HUTCH_WORKER_UIDS ?= 1024
 
 DEB_DEPS := build-essential pkg-config clang libseccomp-dev libcap-ng-dev \
 	libcriterion-dev busybox-static debootstrap util-linux procps libbpf-dev libselinux1-dev \
@@ -21,7 +25,8 @@ WARN := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wswitch-enum \
 	-Wmissing-prototypes -Wno-unused-parameter
 OPT ?= -O2 -g
 CFLAGS_ALL = -std=gnu11 $(OPT) $(HARDEN) $(WARN) -D_GNU_SOURCE \
-	-DHUTCH_WORKER_UID=$(HUTCH_WORKER_UID) $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
+	-DHUTCH_WORKER_UID=$(HUTCH_WORKER_UID) -DHUTCH_WORKER_UIDS=$(HUTCH_WORKER_UIDS) \
+	$(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
 	$(SAN) $(CFLAGS)
 LDFLAGS_ALL = -pie -Wl,-z,relro,-z,now,-z,noexecstack $(SAN) $(LDFLAGS)
 LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -77,7 +82,8 @@ $(BUILD)/broker_filters.c: $(BUILD)/tools/gen_broker_filters
 $(BUILD)/broker_filters.o: $(BUILD)/broker_filters.c
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
-$(BUILD)/hutch-tests: $(TEST_OBJ) $(LIB_OBJ)
+# (with the worker uid pool's test build, which its tests run)
+$(BUILD)/hutch-tests: $(TEST_OBJ) $(LIB_OBJ) | $(BUILD)/hutch-pooltest
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS) -lcriterion
 
 # A second hutch for the policy integration tests: the same objects except
@@ -92,6 +98,17 @@ $(BUILD)/policy_paths_test.o: broker/policy_paths.c broker/broker.h
 
 $(BUILD)/hutch-policytest: $(BUILD)/hutch.o $(filter-out $(BUILD)/broker/policy_paths.o,$(LIB_OBJ)) \
 		$(BUILD)/policy_paths_test.o
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
+
+# A third, for the worker uid tests: a pool of two uids just below the real
+# one, so a test can take the whole pool without stopping any other hutch.
+POOL_TEST_BASE = $(shell echo $$(( $(HUTCH_WORKER_UID) - 2 )))
+$(BUILD)/workeruid_pool_test.o: broker/workeruid.c broker/broker.h
+	$(CC) $(CFLAGS_ALL) -UHUTCH_WORKER_UID -UHUTCH_WORKER_UIDS \
+		-DHUTCH_WORKER_UID=$(POOL_TEST_BASE) -DHUTCH_WORKER_UIDS=2 -c -o $@ $<
+
+$(BUILD)/hutch-pooltest: $(BUILD)/hutch.o $(filter-out $(BUILD)/broker/workeruid.o,$(LIB_OBJ)) \
+		$(BUILD)/workeruid_pool_test.o
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
 
 # ---- set-up -------------------------------------------------------------
@@ -169,7 +186,7 @@ FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(FUZZ_SRC))
 build-fuzz/%: tests/fuzz/%.c $(COMMON_SRC) $(BROKER_SRC) $(WORKER_SRC) build/default_filter.c build/broker_filters.c
 	@mkdir -p build-fuzz
-	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -DHUTCH_FUZZING -DHUTCH_WORKER_UID=$(HUTCH_WORKER_UID) \
+	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -DHUTCH_FUZZING -DHUTCH_WORKER_UID=$(HUTCH_WORKER_UID) -DHUTCH_WORKER_UIDS=$(HUTCH_WORKER_UIDS) \
 		-fsanitize=fuzzer,address,undefined -o $@ $< $(COMMON_SRC) $(BROKER_SRC) $(WORKER_SRC) \
 		build/default_filter.c build/broker_filters.c $(LIBS)
 fuzz: deps $(FUZZ_BIN)

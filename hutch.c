@@ -48,10 +48,26 @@ int main(int argc, char **argv)
 	sigaddset(&usr1, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &usr1, NULL);
 
+	/* The worker's uid, this invocation's alone (broker/workeruid.c): no
+	 * other hutch's worker can signal ours, nor ours theirs. */
+	uint32_t worker_uid = 0;
+	int worker_lock = -1;
+	if (geteuid() == 0 && (worker_lock = worker_uid_acquire(&worker_uid)) < 0) {
+		errno = -worker_lock;
+		if (worker_lock == -EADDRINUSE)
+			log_error("all %u worker uids (%u..%u) are taken by running hutch invocations; "
+				  "wait for one to end (the pool is set at build time: "
+				  "HUTCH_WORKER_UID, HUTCH_WORKER_UIDS)",
+				  hutch_worker_uid_count, hutch_worker_uid_base,
+				  hutch_worker_uid_base + hutch_worker_uid_count - 1);
+		else
+			log_error("cannot reserve a worker uid in /run/hutch/worker-uids: %m");
+		return 1;
+	}
 	/* The admin policy, compiled into the caller's grant before the worker
 	 * (and with it any user input) exists. Always filled, fail-closed. */
 	static struct hutch_grant grant;
-	grant_compile(policy_main, NULL, &grant);
+	grant_compile(policy_main, NULL, worker_uid, &grant);
 
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
@@ -69,8 +85,11 @@ int main(int argc, char **argv)
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != broker)
 			_exit(1);
 		sigprocmask(SIG_UNBLOCK, &set, NULL);
-		_exit(worker_main(sv[1], argc, argv, &grant));
+		_exit(worker_main(sv[1], worker_uid, argc, argv, &grant));
 	}
 	close(sv[1]);
-	return broker_main(sv[0], worker, &grant, policy_main);
+	int status = broker_main(sv[0], worker, worker_uid, &grant, policy_main);
+	if (worker_lock >= 0)
+		worker_uid_release(worker_lock, worker_uid);
+	return status;
 }

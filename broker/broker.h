@@ -18,15 +18,26 @@
 #include "permit.h"
 
 /* Entry point for hutch's original process; returns hutch's exit status.
- * `grant` is the caller's (grant_compile), `parse` the policy parser. */
-int broker_main(int sock, pid_t worker, const struct hutch_grant *grant, hutch_policy_fn parse);
+ * `grant` is the caller's (grant_compile), `parse` the policy parser, which
+ * runs as `worker_uid` (the invocation's, worker_uid_acquire). */
+int broker_main(int sock, pid_t worker, uint32_t worker_uid, const struct hutch_grant *grant,
+		hutch_policy_fn parse);
+
+/* workeruid.c: this invocation's worker uid/gid from the build-time pool
+ * [hutch_worker_uid_base, +hutch_worker_uid_count), held by a flock under
+ * /run/hutch/worker-uids until released or hutch ends. Returns the lock fd;
+ * -EADDRINUSE when every uid of the pool is taken. */
+extern const uint32_t hutch_worker_uid_base, hutch_worker_uid_count;
+int worker_uid_acquire(uint32_t *uid);
+void worker_uid_release(int fd, uint32_t uid);
 
 /* grant.c: the admin policy (policy_paths.c: where it lives, fixed at build time). */
 extern const char hutch_policy_dir[], hutch_host_passwd[], hutch_host_group[];
 /* Run `parse` in a child on the policy files: the caller's grant (always
  * filled, fail-closed; returns 0), or with report_user a printed report
  * (returns 0 if the policy is valid). */
-int grant_compile(hutch_policy_fn parse, const char *report_user, struct hutch_grant *g);
+int grant_compile(hutch_policy_fn parse, const char *report_user, uint32_t worker_uid,
+		  struct hutch_grant *g);
 int grant_path_ok(const struct hutch_grant_path *list, uint32_t n, uint32_t need, int fd);
 int grant_root_ok(const struct hutch_grant *g, int fd);
 int grant_create_ok(const struct hutch_grant *g, const struct hutch_create *c,

@@ -92,9 +92,11 @@ static void open_userdb(struct hutch_policy_input *in)
 	in->group_fd = open_checked(AT_FDCWD, hutch_host_group, ignored, sizeof ignored, "");
 }
 
-int grant_compile(hutch_policy_fn parse, const char *report_user, struct hutch_grant *g)
+int grant_compile(hutch_policy_fn parse, const char *report_user, uint32_t worker_uid,
+		  struct hutch_grant *g)
 {
-	struct hutch_policy_input in = {.passwd_fd = -1, .group_fd = -1, .report_user = report_user};
+	struct hutch_policy_input in = {.passwd_fd = -1, .group_fd = -1, .report_user = report_user,
+					.worker_uid = worker_uid};
 	char why[HUTCH_GRANT_TEXT_MAX];
 	int r = open_inputs(&in, why, sizeof why);
 	if (r == 1 && !report_user) {

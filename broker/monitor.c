@@ -40,6 +40,7 @@ struct monitor {
 	struct hutch_cgroup limits; /* CGROUP, checked; used by CREATE */
 	const struct hutch_grant *grant;
 	hutch_policy_fn parse;
+	uint32_t worker_uid; /* this invocation's, for the policy parser */
 	struct hutch_label label;
 	int mcs_lock; /* flock on label.cat while the container lives, -1: none */
 };
@@ -398,9 +399,11 @@ static _Noreturn void violation(struct monitor *m, const char *why)
 	_exit(1);
 }
 
-int broker_main(int sock, pid_t worker, const struct hutch_grant *grant, hutch_policy_fn parse)
+int broker_main(int sock, pid_t worker, uint32_t worker_uid, const struct hutch_grant *grant,
+		hutch_policy_fn parse)
 {
-	struct monitor m = {.sock = sock, .worker = worker, .root_fd = -1, .image_fd = -1,
+	struct monitor m = {.sock = sock, .worker = worker, .worker_uid = worker_uid,
+			    .root_fd = -1, .image_fd = -1,
 			    .eph = {.fd = -1, .reaper_pipe = -1}, .grant = grant, .parse = parse,
 			    .mcs_lock = -1};
 	m.worker_pidfd = (int)syscall(SYS_pidfd_open, worker, 0);
@@ -445,7 +448,7 @@ int broker_main(int sock, pid_t worker, const struct hutch_grant *grant, hutch_p
 			struct hutch_grant other;
 			const char *user = msg->u.check_policy.user;
 			r = user[0] && grant->kind != HUTCH_GRANT_ALL
-				    ? -EPERM : grant_compile(parse, user, &other);
+				    ? -EPERM : grant_compile(parse, user, m.worker_uid, &other);
 			hutch_send_reply(m.sock, r, NULL, NULL, 0);
 			break;
 		}

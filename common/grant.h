@@ -98,6 +98,7 @@ struct hutch_policy_input {
 	unsigned n;
 	int passwd_fd, group_fd; /* the host's, -1 if missing (group rules then match nothing) */
 	const char *report_user; /* NULL: compile the caller's grant; else print a report */
+	uint32_t worker_uid;     /* the parser drops to it (the invocation's worker uid) */
 };
 /* The parser (worker/policy_main.c): writes one struct hutch_grant to out_fd
  * (grant mode) or prints the report; returns the exit status. */

@@ -104,7 +104,7 @@ void bind_user_prepare(struct client *c)
 			fail(name, "no such user in the host's /etc/passwd");
 		if (b->host.uid == 0 || b->host.gid == 0)
 			fail(name, "root (uid or gid 0) cannot be bound into a container");
-		if (!policy_allows_bind_user(b->host.uid, b->host.gid))
+		if (!policy_allows_bind_user(c->grant, b->host.uid, b->host.gid))
 			exit(1);
 		if (userdb_find_group(hgr.p, hgr.n, NULL, b->host.gid, b->group) < 0)
 			fail(name, "the user's primary group is not in the host's /etc/group");

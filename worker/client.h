@@ -16,6 +16,7 @@ struct client {
 	int oom_fd; /* the cgroup's OOM counter, from CREATE's reply */
 	struct hutch_msg *reply;
 	const struct settings *s;
+	const struct hutch_grant *grant; /* the caller's, fixed before the worker started */
 	/* Requests sent without waiting (post(), prefetch_root_file()), oldest
 	 * first: their replies are read, in order, before anything else is. */
 	struct {

@@ -2,8 +2,8 @@
 /*
  * The worker gives up everything before it reads a byte of user input:
  * a uid the caller cannot ptrace or signal (never the caller's own unless the
- * caller is root), no capabilities (bounding set included), no_new_privs,
- * not dumpable, no inherited fds, and a seccomp allowlist that has no
+ * caller is root; started by root, a uid no other running hutch has), no
+ * capabilities (bounding set included), no_new_privs, not dumpable, no inherited fds, and a seccomp allowlist that has no
  * open(2): it reads files only through fds the broker hands it.
  */
 #include "worker.h"
@@ -91,14 +91,16 @@ static int install_filter(void)
 	return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0 ? -errno : 0;
 }
 
-int worker_drop_privileges(int sock)
+int worker_drop_privileges(int sock, uint32_t worker_uid)
 {
 	/* Only 0-2 and the broker socket stay. */
 	if (sock > 3)
 		close_range(3, (unsigned)sock - 1, 0);
 	close_range((unsigned)sock + 1, ~0U, 0);
 	if (geteuid() == 0) {
-		uid_t uid = HUTCH_WORKER_UID;
+		uid_t uid = worker_uid;
+		if (uid == 0)
+			return -EINVAL; /* never root */
 		/* The bounding set first, while CAP_SETPCAP is still ours. */
 		capng_clear(CAPNG_SELECT_BOUNDS);
 		if (capng_apply(CAPNG_SELECT_BOUNDS) < 0)

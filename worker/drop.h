@@ -6,7 +6,9 @@
 
 #include "../common/proto.h"
 
-int worker_drop_privileges(int sock);
+/* Everything but `sock` and fds 0-2 closed; as root, also the uid/gid
+ * `uid` (this invocation's worker uid, broker/workeruid.c). */
+int worker_drop_privileges(int sock, uint32_t uid);
 
 /* The worker's own filter, compiled with libseccomp (build time). */
 int worker_filter_compile(struct hutch_seccomp *out);

@@ -425,7 +425,7 @@ static void prepare_credentials(struct client *c)
 		}
 		if (r == 0 && total + cr->len > HUTCH_CREDENTIALS_TOTAL_MAX)
 			r = -EFBIG;
-		if (r == -EACCES && policy_restricts()) {
+		if (r == -EACCES && policy_restricts(c->grant)) {
 			log_error("--load-credential=%s: the admin policy does not allow reading %s "
 				  "(only files below its Bind=/BindReadOnly= paths)", cr->id, h.path);
 			exit(1);

@@ -211,8 +211,8 @@ static void open_image(struct client *c)
 		oi.flags |= HUTCH_IMAGE_READ_ONLY;
 	int fd = -1;
 	int r = call(c, HUTCH_MSG_OPEN_IMAGE, &oi, &fd);
-	if (r == -EACCES && policy_restricts()) {
-		policy_refused("image", path);
+	if (r == -EACCES && policy_restricts(c->grant)) {
+		policy_refused(c->grant, "image", path);
 		exit(1);
 	}
 	if (r < 0) {
@@ -264,7 +264,7 @@ static void open_root(struct client *c)
 	if (r == 0)
 		return;
 	if (r == -EACCES && !strncmp(c->reply->u.reply.what, "policy", 6)) {
-		policy_refused(c->reply->u.reply.what[6] ? "--template=" : "root directory",
+		policy_refused(c->grant, c->reply->u.reply.what[6] ? "--template=" : "root directory",
 			       c->reply->u.reply.what[6] ? s->fsroot.template_dir : s->directory);
 		exit(1);
 	}
@@ -694,12 +694,12 @@ static int send_label(void *p, const struct hutch_label *l)
 	return call(p, HUTCH_MSG_LABEL, l, NULL);
 }
 
-int worker_main(int sock, int argc, char **argv, const struct hutch_grant *grant)
+int worker_main(int sock, uint32_t worker_uid, int argc, char **argv, const struct hutch_grant *grant)
 {
 	/* Reads the host's SELinux state with privileges we are about to drop. */
 	if (selinux_probe() < 0)
 		return 1;
-	int r = worker_drop_privileges(sock);
+	int r = worker_drop_privileges(sock, worker_uid);
 	if (r < 0) {
 		errno = -r;
 		log_error("worker: cannot drop privileges: %m");
@@ -722,7 +722,8 @@ int worker_main(int sock, int argc, char **argv, const struct hutch_grant *grant
 	case CLI_RUN:
 		break;
 	}
-	struct client c = {.sock = sock, .oom_fd = -1, .reply = calloc(1, sizeof(struct hutch_msg)), .s = &s};
+	struct client c = {.sock = sock, .oom_fd = -1, .reply = calloc(1, sizeof(struct hutch_msg)), .s = &s,
+			   .grant = grant};
 	if (!c.reply)
 		return 1;
 	if (s.check_policy)

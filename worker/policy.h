@@ -90,12 +90,17 @@ int policy_main(int out_fd, struct hutch_policy_input *in);
  * broker enforces the same grant regardless.
  */
 int policy_apply(struct settings *s, const struct hutch_grant *g);
+/*
+ * The rest read the grant they are given (the worker's, from its first
+ * instruction), never state left by policy_apply(): a refusal may be
+ * reported at any point, before or after it.
+ */
 /* One line: "policy rule 'R' (FILE:LINE) does not allow WHAT VALUE; allowed: ..." */
-void policy_refused(const char *what, const char *value);
-/* After policy_apply: does a policy rule restrict this caller? (for messages) */
-bool policy_restricts(void);
+void policy_refused(const struct hutch_grant *g, const char *what, const char *value);
+/* Does the grant restrict this caller (a rule or a denial)? (for messages) */
+bool policy_restricts(const struct hutch_grant *g);
 /* --bind-user= (worker/binduser.c): a restricted caller binds only itself;
  * false after logging the refusal. */
-bool policy_allows_bind_user(uint32_t uid, uint32_t gid);
+bool policy_allows_bind_user(const struct hutch_grant *g, uint32_t uid, uint32_t gid);
 
 #endif

@@ -305,7 +305,7 @@ int policy_main(int out_fd, struct hutch_policy_input *in)
 	read_inputs(in, &d);
 	uint32_t uid, gid;
 	int ids = caller_ids(&uid, &gid); /* before the drop changes them */
-	int r = worker_drop_privileges(out_fd);
+	int r = worker_drop_privileges(out_fd, in->worker_uid);
 	if (r < 0) {
 		errno = -r;
 		log_error("policy parser: cannot drop privileges: %m");
@@ -347,11 +347,13 @@ static void log_refusal(const struct hutch_grant *g, const char *what)
 	log_error("policy rule '%s' (%s) %s", g->rule, g->source, what);
 }
 
-static const struct hutch_grant *applied;
-
-void policy_refused(const char *what, const char *value)
+void policy_refused(const struct hutch_grant *g, const char *what, const char *value)
 {
-	const struct hutch_grant *g = applied;
+	if (g->kind != HUTCH_GRANT_RULE) { /* the broker refused for the grant's own reason */
+		log_error("the admin policy does not allow %s %s: %s", what, value,
+			  g->kind == HUTCH_GRANT_ALL ? "refused by the broker" : g->reason);
+		return;
+	}
 	bool image = !strcmp(what, "image");
 	const struct hutch_grant_path *list = image ? g->images : g->roots;
 	uint32_t n = image ? g->n_images : g->n_roots;
@@ -368,28 +370,27 @@ void policy_refused(const char *what, const char *value)
 			  g->source, what, value, n ? allowed : "none", n ? " and below" : "");
 }
 
-static bool restricted;
-
-bool policy_restricts(void)
+bool policy_restricts(const struct hutch_grant *g)
 {
-	return restricted;
+	return g->kind != HUTCH_GRANT_ALL;
 }
 
-bool policy_allows_bind_user(uint32_t uid, uint32_t gid)
+bool policy_allows_bind_user(const struct hutch_grant *g, uint32_t uid, uint32_t gid)
 {
-	if (!restricted)
+	if (!policy_restricts(g))
 		return true;
-	if (applied->caller_uid == uid && applied->caller_gid == gid)
+	if (g->kind == HUTCH_GRANT_RULE && g->caller_uid == uid && g->caller_gid == gid)
 		return true;
-	log_refusal(applied, "allows --bind-user= only for the caller's own user and group");
+	if (g->kind == HUTCH_GRANT_RULE)
+		log_refusal(g, "allows --bind-user= only for the caller's own user and group");
+	else
+		log_error("the admin policy does not allow --bind-user=: %s", g->reason);
 	return false;
 }
 
 int policy_apply(struct settings *s, const struct hutch_grant *g)
 {
 	char msg[256];
-	applied = g;
-	restricted = g->kind != HUTCH_GRANT_ALL;
 	if (g->kind == HUTCH_GRANT_ALL)
 		return 0;
 	if (g->kind != HUTCH_GRANT_RULE) {

@@ -5,7 +5,8 @@
 #include "../common/grant.h"
 
 /* Entry point of the unprivileged worker; returns its exit status. `grant`
- * is the caller's (a copy: the broker enforces its own). */
-int worker_main(int sock, int argc, char **argv, const struct hutch_grant *grant);
+ * is the caller's (a copy: the broker enforces its own); `uid` the uid/gid
+ * it drops to when started by root (the invocation's own). */
+int worker_main(int sock, uint32_t uid, int argc, char **argv, const struct hutch_grant *grant);
 
 #endif

@@ -206,7 +206,7 @@ static struct outcome run_broker(const struct attack *a)
 		}
 		close(sv[1]);
 		close(res[1]);
-		_exit(broker_main(sv[0], w, &grant, policy_main));
+		_exit(broker_main(sv[0], w, HUTCH_WORKER_UID, &grant, policy_main));
 	}
 	close(sv[0]);
 	close(sv[1]);

@@ -14,10 +14,14 @@
 #include <unistd.h>
 
 
-static unsigned long worker_uid(void)
+/* The worker uid pool of the hutch under test (HUTCH_WORKER_UID and
+ * HUTCH_WORKER_UIDS as it was built with; the same as ours by default). */
+static bool in_worker_pool(unsigned long uid)
 {
-	const char *e = getenv("HUTCH_WORKER_UID");
-	return e && *e ? strtoul(e, NULL, 10) : 524287;
+	const char *b = getenv("HUTCH_WORKER_UID"), *n = getenv("HUTCH_WORKER_UIDS");
+	unsigned long base = b && *b ? strtoul(b, NULL, 10) : HUTCH_WORKER_UID;
+	unsigned long count = n && *n ? strtoul(n, NULL, 10) : HUTCH_WORKER_UIDS;
+	return uid >= base && uid - base < count;
 }
 
 static unsigned long status_uid(pid_t pid)
@@ -44,14 +48,14 @@ static char *describe_children(pid_t parent)
 	return s;
 }
 
-/* The worker: the child of hutch running as the worker uid. (Not "any
- * non-root child": with user namespaces the payload is one too.) */
+/* The worker: the child of hutch running as a uid of the worker pool. (Not
+ * "any non-root child": with user namespaces the payload is one too.) */
 static pid_t find_worker(pid_t hutch)
 {
 	pid_t kids[64];
 	size_t n = find_children(hutch, kids, 64);
 	for (size_t i = 0; i < n; i++)
-		if (status_uid(kids[i]) == worker_uid())
+		if (in_worker_pool(status_uid(kids[i])))
 			return kids[i];
 	return 0;
 }
@@ -71,6 +75,7 @@ static void check_worker(const char *console, const char *tag, bool must_exist)
 	pid_t w = ready ? find_worker(p.pid) : 0;
 	char *kids = describe_children(p.pid);
 	char *uid = w ? proc_status_field(w, "Uid") : NULL;
+	char *gid = w ? proc_status_field(w, "Gid") : NULL;
 	char *nnp = w ? proc_status_field(w, "NoNewPrivs") : NULL;
 	char *sec = w ? proc_status_field(w, "Seccomp") : NULL;
 	char *eff = w ? proc_status_field(w, "CapEff") : NULL;
@@ -94,9 +99,11 @@ static void check_worker(const char *console, const char *tag, bool must_exist)
 		  console, (int)p.pid, kids);
 	cr_log_info("%s: worker pid %d, Uid %s; hutch's children:%s", console, (int)w, uid, kids);
 	char want[128];
-	snprintf(want, sizeof(want), "%lu\t%lu\t%lu\t%lu", worker_uid(), worker_uid(),
-		 worker_uid(), worker_uid());
-	cr_expect(uid && strcmp(uid, want) == 0, "worker Uid: %s, expected %s", uid, want);
+	unsigned long wuid = uid ? strtoul(uid, NULL, 10) : 0;
+	snprintf(want, sizeof(want), "%lu\t%lu\t%lu\t%lu", wuid, wuid, wuid, wuid);
+	cr_expect(uid && strcmp(uid, want) == 0 && in_worker_pool(wuid),
+		  "worker Uid: %s, expected %s in the worker pool", uid, want);
+	cr_expect(gid && strcmp(gid, want) == 0, "worker Gid: %s, expected %s", gid, want);
 	cr_expect(nnp && strcmp(nnp, "1") == 0, "worker NoNewPrivs: %s", nnp);
 	cr_expect(sec && strcmp(sec, "2") == 0, "worker Seccomp: %s (2 = filter)", sec);
 	cr_expect(eff && strcmp(eff, "0000000000000000") == 0, "worker CapEff: %s", eff);

@@ -205,7 +205,7 @@ Test(caps, parse_inside_the_worker_sandbox, .timeout = 20)
 	if (pid == 0) {
 		int sv[2];
 		uint64_t m = 0;
-		if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) < 0 || worker_drop_privileges(sv[1]) < 0)
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) < 0 || worker_drop_privileges(sv[1], HUTCH_WORKER_UID) < 0)
 			_exit(2);
 		if (caps_parse(CAPS_OPT_ADD, "CAP_NET_ADMIN,sys_time", &m) < 0 ||
 		    m != (BIT(CAP_NET_ADMIN) | BIT(CAP_SYS_TIME)))

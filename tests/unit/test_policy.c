@@ -9,7 +9,9 @@
 #include <errno.h>
 #include <linux/capability.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../../worker/policy.h"
 
@@ -358,4 +360,63 @@ Test(policy, shipped_examples)
 	parse_example("selinux-system.policy");
 	cr_assert_str_eq(pol->rules[0].g.selinux_range, "s0-s0:c0.c255");
 	cr_assert_eq(pol->rules[0].g.cap_max, default_capabilities);
+}
+
+/*
+ * The worker's refusal messages and checks read the grant the worker was
+ * started with, whether or not policy_apply() has run yet (it used to keep
+ * the grant in a static set by policy_apply(), and a refusal reported
+ * before it dereferenced NULL: exit 139 when OPEN_ROOT came first). Each
+ * criterion test runs in a fresh process, so nothing here was applied.
+ */
+static char *stderr_of(void (*fn)(const struct hutch_grant *), const struct hutch_grant *g)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	fflush(stderr);
+	int saved = dup(STDERR_FILENO);
+	FILE *f = open_memstream(&buf, &len);
+	int p[2];
+	cr_assert_eq(pipe(p), 0);
+	dup2(p[1], STDERR_FILENO);
+	close(p[1]);
+	fn(g);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	char chunk[4096];
+	ssize_t n;
+	while ((n = read(p[0], chunk, sizeof chunk)) > 0)
+		fwrite(chunk, 1, (size_t)n, f);
+	close(p[0]);
+	fclose(f);
+	return buf;
+}
+
+static void refuse_root(const struct hutch_grant *g)
+{
+	policy_refused(g, "root directory", "/usr");
+}
+
+Test(policy, refusal_before_apply)
+{
+	OK(HDR "[Rule r]\nMatch=all\nDirectory=/srv\n");
+	struct hutch_grant g;
+	grant_for(1000, 1000, "u", &g, NULL);
+	cr_assert(policy_restricts(&g));
+	char *msg = stderr_of(refuse_root, &g);
+	cr_assert(strstr(msg, "policy rule 'r' (t.policy:2) does not allow root directory /usr; "
+			      "allowed: /srv and below"), "%s", msg);
+	free(msg);
+	cr_assert_not(policy_allows_bind_user(&g, 4242, 4242));
+	cr_assert(policy_allows_bind_user(&g, 1000, 1000));
+	/* Root's grant restricts nothing; a denial's message names its reason. */
+	hutch_grant_init_all(&g);
+	cr_assert_not(policy_restricts(&g));
+	cr_assert(policy_allows_bind_user(&g, 4242, 4242));
+	hutch_grant_init_deny(&g, "no policy rule matches uid 7 (x)");
+	cr_assert(policy_restricts(&g));
+	msg = stderr_of(refuse_root, &g);
+	cr_assert(strstr(msg, "no policy rule matches uid 7 (x)"), "%s", msg);
+	free(msg);
 }

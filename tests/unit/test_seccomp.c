@@ -317,7 +317,7 @@ Test(seccomp, compiles_inside_the_worker_sandbox, .timeout = 20)
 	cr_assert_geq(pid, 0);
 	if (pid == 0) {
 		int sv[2];
-		if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) < 0 || worker_drop_privileges(sv[1]) < 0)
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) < 0 || worker_drop_privileges(sv[1], HUTCH_WORKER_UID) < 0)
 			_exit(2);
 		const char *opts[] = {"~@mount", "@clock @known"};
 		if (syscall_filter_compile(opts, 2, DEFAULT_CAPS, &filter) < 0 || filter.ninsns == 0)

@@ -34,7 +34,7 @@ static int confined_child(int tty)
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) < 0)
 		return DROP_FAILED;
 	/* drop closes every fd but 0-2 and the socket: put the tty on 0. */
-	if (dup2(tty, 0) < 0 || worker_drop_privileges(sv[1]) < 0)
+	if (dup2(tty, 0) < 0 || worker_drop_privileges(sv[1], HUTCH_WORKER_UID) < 0)
 		return DROP_FAILED;
 	int bad = 0;
 	if (open("/etc/hostname", O_RDONLY) >= 0 || errno != EACCES)
