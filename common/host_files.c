@@ -15,6 +15,14 @@ static const char *const host_files[HUTCH_FILE_MAX] = {
 	[HUTCH_FILE_HOST_GROUP] = "/etc/group",
 };
 
+static const char *const settings_dirs[HUTCH_SETTINGS_MAX] = {
+	[HUTCH_SETTINGS_HUTCH_NSPAWN] = "/etc/hutch/nspawn",
+	[HUTCH_SETTINGS_ETC_NSPAWN] = "/etc/systemd/nspawn",
+	[HUTCH_SETTINGS_RUN_NSPAWN] = "/run/systemd/nspawn",
+	[HUTCH_SETTINGS_ETC_PROFILE] = "/etc/hutch/profiles",
+	[HUTCH_SETTINGS_USR_PROFILE] = "/usr/share/hutch/profiles",
+};
+
 static const struct {
 	const char *name, *path;
 } etc_files[HUTCH_ETC_MAX] = {
@@ -25,6 +33,17 @@ static const struct {
 const char *hutch_host_file(uint32_t which)
 {
 	return which >= HUTCH_FILE_HOST_FIRST && which < HUTCH_FILE_MAX ? host_files[which] : NULL;
+}
+
+const char *hutch_settings_dir(uint32_t where)
+{
+	return where < HUTCH_SETTINGS_MAX ? settings_dirs[where] : NULL;
+}
+
+const char *hutch_settings_suffix(uint32_t where)
+{
+	return where == HUTCH_SETTINGS_ETC_PROFILE || where == HUTCH_SETTINGS_USR_PROFILE ? "profile"
+											    : "nspawn";
 }
 
 const char *hutch_etc_name(uint32_t target)

@@ -95,11 +95,11 @@ Test(files_unescape, userdb_find_group)
 	cr_assert(!userdb_name_valid(".."));
 }
 
-/* common/host_files.c: the one table of host files and /etc entries. */
+/* common/host_files.c: the one table of host files, settings dirs and /etc entries. */
 #include "../../common/host_files.h"
 #include "../../common/proto.h"
 
-Test(host_files, ids_outside_the_table_have_no_path)
+Test(host_files, ids_outside_the_tables_have_no_path)
 {
 	for (uint32_t w = HUTCH_FILE_HOST_FIRST; w < HUTCH_FILE_MAX; w++) {
 		const char *p = hutch_host_file(w);
@@ -124,4 +124,12 @@ Test(host_files, ids_outside_the_table_have_no_path)
 	static const uint32_t bad[] = {0, HUTCH_ETC_MAX, UINT32_MAX};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		cr_assert(!hutch_etc_name(bad[i]) && !hutch_etc_path(bad[i]), "/etc id %u", bad[i]);
+
+	cr_assert_str_eq(hutch_settings_dir(HUTCH_SETTINGS_USR_PROFILE), "/usr/share/hutch/profiles");
+	cr_assert_str_eq(hutch_settings_suffix(HUTCH_SETTINGS_USR_PROFILE), "profile");
+	cr_assert_str_eq(hutch_settings_suffix(HUTCH_SETTINGS_BESIDE_ROOT), "nspawn");
+	cr_assert_null(hutch_settings_dir(HUTCH_SETTINGS_BESIDE_ROOT), "beside the root is no fixed dir");
+	for (uint32_t w = 1; w < HUTCH_SETTINGS_MAX; w++)
+		cr_assert(w == HUTCH_SETTINGS_BESIDE_ROOT || hutch_settings_dir(w)[0] == '/');
+	cr_assert(!hutch_settings_dir(0) && !hutch_settings_dir(HUTCH_SETTINGS_MAX));
 }
