@@ -7,10 +7,13 @@
 
 bool log_quiet;
 
+/* errno is the caller's for %m, and the caller's again afterwards. */
 __attribute__((format(printf, 1, 0))) static void vlog(const char *fmt, va_list ap)
 {
+	int saved = errno;
 	char line[1024];
 	int n = snprintf(line, sizeof line, "hutch: ");
+	errno = saved;
 	vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
 	size_t len = strlen(line);
 	if (len < sizeof line - 1) {
@@ -20,30 +23,25 @@ __attribute__((format(printf, 1, 0))) static void vlog(const char *fmt, va_list 
 		len = sizeof line - 1;
 	}
 	(void)write_full(STDERR_FILENO, line, len);
+	errno = saved;
 }
 
 void log_error(const char *fmt, ...)
 {
-	int saved = errno;
 	va_list ap;
 	va_start(ap, fmt);
-	errno = saved;
 	vlog(fmt, ap);
 	va_end(ap);
-	errno = saved;
 }
 
 void log_info(const char *fmt, ...)
 {
 	if (log_quiet)
 		return;
-	int saved = errno;
 	va_list ap;
 	va_start(ap, fmt);
-	errno = saved;
 	vlog(fmt, ap);
 	va_end(ap);
-	errno = saved;
 }
 
 ssize_t read_full(int fd, void *buf, size_t len)
