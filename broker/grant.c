@@ -58,7 +58,7 @@ static int open_inputs(struct hutch_policy_input *in, char *why, size_t n)
 			 hutch_policy_dir);
 		return -EPERM;
 	}
-	DIR *d = fdopendir(fcntl(dfd, F_DUPFD_CLOEXEC, 3));
+	DIR *d = opendir_dup(dfd);
 	if (!d) {
 		snprintf(why, n, "cannot read %s: %m", hutch_policy_dir);
 		return -errno;
