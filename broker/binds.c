@@ -18,7 +18,6 @@
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/fsuid.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -85,13 +84,11 @@ static int create_in(int dir, const char *name, bool is_dir, uint32_t owner)
 	if (real < 0)
 		return -errno;
 	/* fsuid = the container's root: its permissions, its ownership. */
-	setfsgid(owner);
-	setfsuid(owner);
+	as_fsid(owner);
 	int fd = is_dir ? mkdirat(real, name, 0755)
 			: openat(real, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
 	r = fd < 0 && errno != EEXIST ? -errno : 0;
-	setfsuid(0);
-	setfsgid(0);
+	as_fsid(0);
 	if (!is_dir && fd >= 0)
 		close(fd);
 	if (r < 0)
@@ -464,11 +461,9 @@ static int overlay_upper(const struct container_args *a, int root, const struct 
 	_cleanup_close_ int real = openat(parent, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (real < 0)
 		return -errno;
-	setfsgid(owner);
-	setfsuid(owner);
+	as_fsid(owner);
 	r = mkdirat(real, o->work_name, 0700) < 0 ? -errno : 0;
-	setfsuid(0);
-	setfsgid(0);
+	as_fsid(0);
 	if (r < 0)
 		return r;
 	if ((r = remember_workdir(a->cleanup_sock, real, o->work_name)) < 0) {

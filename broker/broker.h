@@ -62,6 +62,10 @@ int mount_root(int root_fd, const char *root_path, unsigned how, int idmap_fd, i
 /* Owner of the tmpfs and pty files we create: the container's root. */
 void mounts_set_owner(uint32_t uid);
 uint32_t mounts_owner(void);
+/* Create what follows as `id` (fsuid and fsgid), 0 to go back. As the
+ * container's root, its permissions apply and what we make is its; any
+ * fsuid but 0 also drops our file capabilities. */
+void as_fsid(uint32_t id);
 /* Shared with files.c: resolve in the root (RESOLVE_IN_ROOT|NO_SYMLINKS|
  * NO_MAGICLINKS, O_NOFOLLOW), attach a tree at a target (made if missing),
  * bind a fixed host path, re-bind a path onto itself with attributes. */

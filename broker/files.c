@@ -16,7 +16,6 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <string.h>
-#include <sys/fsuid.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/sendfile.h>
@@ -102,9 +101,7 @@ static int copy_in(int out, int in, size_t size)
  */
 static void as_container_root(bool on)
 {
-	uint32_t id = on ? mounts_owner() : 0;
-	setfsgid(id);
-	setfsuid(id);
+	as_fsid(on ? mounts_owner() : 0);
 }
 
 static int open_etc(int root)

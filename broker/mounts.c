@@ -15,6 +15,7 @@
 #include <linux/openat2.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -52,6 +53,12 @@ void mounts_set_owner(uint32_t uid)
 uint32_t mounts_owner(void)
 {
 	return owner;
+}
+
+void as_fsid(uint32_t id)
+{
+	setfsgid(id);
+	setfsuid(id);
 }
 
 int resolve(int root, const char *path, int flags)
