@@ -167,13 +167,13 @@ static int grant_ok(const struct container_args *a, int dir, bool rw)
 static int open_host_source(const struct container_args *a, const char *path, bool rw)
 {
 	char parent[HUTCH_PATH_MAX];
-	strcpy(parent, path);
-	char *slash = strrchr(parent, '/');
-	*slash = '\0';
-	_cleanup_close_ int dir = open_safe(-1, slash == parent ? "/" : parent, O_PATH | O_DIRECTORY);
+	const char *name = path_split(path, parent, sizeof parent);
+	if (!name)
+		return -ENAMETOOLONG;
+	_cleanup_close_ int dir = open_safe(-1, parent, O_PATH | O_DIRECTORY);
 	if (dir < 0)
 		return dir;
-	int fd = openat(dir, slash[1] ? slash + 1 : ".", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	int fd = openat(dir, name[0] ? name : ".", O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	if ((fd = check_kind(fd, false)) < 0)

@@ -247,12 +247,10 @@ int grant_exec_ok(const struct hutch_grant *g, const struct hutch_exec *e)
 static int granted_dir_of(const struct hutch_grant_path *list, uint32_t n, const char *path,
 			  int *dfd, const char **base)
 {
-	const char *slash = strrchr(path, '/');
-	char dir[HUTCH_PATH_MAX] = "/";
-	if (!slash)
+	char dir[HUTCH_PATH_MAX];
+	const char *name = path_split(path, dir, sizeof dir);
+	if (!name || name == path)
 		return -EACCES;
-	if (slash > path)
-		memcpy(dir, path, (size_t)(slash - path)), dir[slash - path] = '\0';
 	_cleanup_close_ int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -260,7 +258,7 @@ static int granted_dir_of(const struct hutch_grant_path *list, uint32_t n, const
 	if (r < 0)
 		return r;
 	*dfd = steal_fd(fd);
-	*base = slash + 1;
+	*base = name;
 	return 0;
 }
 

@@ -80,11 +80,11 @@ static int open_target(int root, const char *path, bool dir)
 {
 	int fd = resolve(root, path, O_PATH);
 	if (fd == -ENOENT) {
-		const char *slash = strrchr(path, '/');
-		_cleanup_free_ char *parent = slash ? strndup(path, (size_t)(slash - path)) : NULL;
-		const char *name = slash ? slash + 1 : path;
-		_cleanup_close_ int pfd = parent ? resolve(root, parent, O_PATH | O_DIRECTORY)
-						 : resolve(root, ".", O_PATH | O_DIRECTORY);
+		char parent[HUTCH_PATH_MAX];
+		const char *name = path_split(path, parent, sizeof parent);
+		if (!name)
+			return -ENAMETOOLONG;
+		_cleanup_close_ int pfd = resolve(root, parent, O_PATH | O_DIRECTORY);
 		if (pfd < 0)
 			return pfd;
 		/* O_PATH fds cannot create; reopen the parent as a real directory. */
@@ -389,14 +389,14 @@ static int mount_dev(int root, const char **what)
 
 static int write_file_in(int root, const char *path, const char *content, mode_t mode)
 {
-	const char *slash = strrchr(path, '/');
-	_cleanup_free_ char *parent = strndup(path, (size_t)(slash - path));
-	if (!parent)
-		return -ENOMEM;
+	char parent[HUTCH_PATH_MAX];
+	const char *name = path_split(path, parent, sizeof parent);
+	if (!name)
+		return -ENAMETOOLONG;
 	_cleanup_close_ int dir = resolve(root, parent, O_RDONLY | O_DIRECTORY);
 	if (dir < 0)
 		return dir;
-	_cleanup_close_ int fd = openat(dir, slash + 1, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW |
+	_cleanup_close_ int fd = openat(dir, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW |
 							      O_CLOEXEC, mode);
 	if (fd < 0)
 		return -errno;

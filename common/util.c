@@ -133,6 +133,19 @@ DIR *opendir_dup(int dfd)
 	return d;
 }
 
+const char *path_split(const char *path, char *dir, size_t size)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n = !slash ? 0 : slash == path ? 1 : (size_t)(slash - path);
+	if ((slash ? n + 1 : 2) > size)
+		return NULL;
+	if (!slash)
+		strcpy(dir, ".");
+	else
+		memcpy(dir, path, n), dir[n] = '\0';
+	return slash ? slash + 1 : path;
+}
+
 int parse_uint(const char *s, unsigned long max, unsigned long *out)
 {
 	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')

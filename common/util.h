@@ -67,6 +67,11 @@ int read_fd_bounded(int fd, size_t max, char **out, size_t *out_len);
  * caller's): NULL with errno set, nothing left open. */
 DIR *opendir_dup(int dfd);
 
+/* Split `path` at its last '/': what is before it into `dir` ("/" for
+ * "/name", "." without a '/'), and return what is after it (a pointer into
+ * `path`, "" after a trailing '/'). NULL if `dir` does not fit in `size`. */
+const char *path_split(const char *path, char *dir, size_t size);
+
 /* strtoul with full-string and range checks. */
 int parse_uint(const char *s, unsigned long max, unsigned long *out);
 
