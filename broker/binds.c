@@ -22,7 +22,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -49,12 +48,9 @@ static int check_kind(int fd, bool want_dir)
 /* root < 0: a host path; else a path inside the container root. */
 static int open_safe(int root, const char *path, int flags)
 {
-	struct open_how how = {
-		.flags = (uint64_t)((flags & ~O_DIRECTORY) | O_NOFOLLOW | O_CLOEXEC),
-		.resolve = RESOLVE_HOST | (root >= 0 ? RESOLVE_IN_ROOT : 0),
-	};
-	int fd = (int)syscall(SYS_openat2, root >= 0 ? root : AT_FDCWD, path, &how, sizeof how);
-	return fd < 0 ? -errno : check_kind(fd, flags & O_DIRECTORY);
+	int fd = openat2_fd(root >= 0 ? root : AT_FDCWD, path, (flags & ~O_DIRECTORY) | O_NOFOLLOW,
+			    RESOLVE_HOST | (root >= 0 ? RESOLVE_IN_ROOT : 0));
+	return fd < 0 ? fd : check_kind(fd, flags & O_DIRECTORY);
 }
 
 static uint32_t owner_of(const struct container_args *a)

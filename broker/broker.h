@@ -70,6 +70,8 @@ void as_fsid(uint32_t id);
  * NO_MAGICLINKS, O_NOFOLLOW), attach a tree at a target (made if missing),
  * bind a fixed host path, re-bind a path onto itself with attributes. */
 int resolve(int root, const char *path, int flags);
+/* openat2(2), always O_CLOEXEC: an fd or -errno. */
+int openat2_fd(int dirfd, const char *path, int flags, uint64_t resolve_flags);
 int attach(int tree, int root, const char *target, bool dir);
 int bind_host(int root, const char *host_path, const char *target, unsigned attrs);
 int rebind_self(int root, const char *path, unsigned attrs);
@@ -81,7 +83,7 @@ int console_open(int root, const struct hutch_open_console *c, int *master, int 
 int pivot_to(int root, const char **what);
 
 /* files.c: host files for the worker, /etc files, credentials (0/-errno). */
-int files_open_regular(int dirfd, const char *path, uint64_t resolve, int flags, int *out);
+int files_open_regular(int dirfd, const char *path, uint64_t resolve_flags, int flags, int *out);
 int files_open_host(uint32_t which, int *out);
 int files_write(int root, const struct hutch_write_file *w, int content, const char **what);
 int files_op(int root, const struct hutch_file_op *f, const char **what);

@@ -20,7 +20,6 @@
 #include <sys/mount.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "../common/host_files.h"
@@ -30,12 +29,13 @@
  * A regular file, reopened with `flags`: looked up O_PATH first and checked,
  * so a FIFO or device is never opened (opening some has effects).
  */
-int files_open_regular(int dirfd, const char *path, uint64_t resolve, int flags, int *out)
+int files_open_regular(int dirfd, const char *path, uint64_t resolve_flags, int flags, int *out)
 {
-	struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = resolve};
-	_cleanup_close_ int path_fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+	_cleanup_close_ int path_fd = openat2_fd(dirfd, path, O_PATH, resolve_flags);
 	struct stat st;
-	if (path_fd < 0 || fstat(path_fd, &st) < 0)
+	if (path_fd < 0)
+		return path_fd;
+	if (fstat(path_fd, &st) < 0)
 		return -errno;
 	if (!S_ISREG(st.st_mode))
 		return -EBADFD;

@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -145,8 +144,7 @@ int grant_compile(hutch_policy_fn parse, const char *report_user, struct hutch_g
  */
 static bool granted_stat(const char *path, struct stat *st)
 {
-	struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_NO_SYMLINKS};
-	_cleanup_close_ int fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
+	_cleanup_close_ int fd = openat2_fd(AT_FDCWD, path, O_PATH, RESOLVE_NO_SYMLINKS);
 	return fd >= 0 && fstat(fd, st) == 0;
 }
 
@@ -288,12 +286,10 @@ int grant_image_ok(const struct hutch_grant *g, const char *path, int image_fd)
 		return 0;
 	_cleanup_close_ int dfd = -1, fd = -1;
 	const char *base;
-	struct open_how how = {.flags = O_PATH | O_CLOEXEC,
-			       .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS};
 	struct stat a, b;
 	int r = g->kind == HUTCH_GRANT_RULE
 			? granted_dir_of(g->images, g->n_images, path, &dfd, &base) : -EACCES;
-	if (r == 0 && (fd = (int)syscall(SYS_openat2, dfd, base, &how, sizeof how)) < 0)
+	if (r == 0 && (fd = openat2_fd(dfd, base, O_PATH, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS)) < 0)
 		r = -EACCES;
 	if (r == 0 && (fstat(fd, &a) < 0 || fstat(image_fd, &b) < 0 || a.st_dev != b.st_dev ||
 		       a.st_ino != b.st_ino))

@@ -61,14 +61,16 @@ void as_fsid(uint32_t id)
 	setfsuid(id);
 }
 
+int openat2_fd(int dirfd, const char *path, int flags, uint64_t resolve_flags)
+{
+	struct open_how how = {.flags = (uint64_t)(flags | O_CLOEXEC), .resolve = resolve_flags};
+	int fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+	return fd < 0 ? -errno : fd;
+}
+
 int resolve(int root, const char *path, int flags)
 {
-	struct open_how how = {
-		.flags = (uint64_t)(flags | O_NOFOLLOW | O_CLOEXEC),
-		.resolve = RESOLVE_STRICT,
-	};
-	int fd = (int)syscall(SYS_openat2, root, path, &how, sizeof how);
-	return fd < 0 ? -errno : fd;
+	return openat2_fd(root, path, flags | O_NOFOLLOW, RESOLVE_STRICT);
 }
 
 /*
