@@ -74,22 +74,10 @@ static int fs_allowed(int fd)
 static int create_in(int dir, const char *name, bool is_dir, uint32_t owner)
 {
 	int r = fs_allowed(dir);
-	if (r < 0)
-		return r;
-	_cleanup_close_ int real = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (real < 0)
-		return -errno;
 	/* fsuid = the container's root: its permissions, its ownership. */
-	as_fsid(owner);
-	int fd = is_dir ? mkdirat(real, name, 0755)
-			: openat(real, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
-	r = fd < 0 && errno != EEXIST ? -errno : 0;
-	as_fsid(0);
-	if (!is_dir && fd >= 0)
-		close(fd);
-	if (r < 0)
+	if (r < 0 || (r = create_entry(dir, name, is_dir, owner)) < 0)
 		return r;
-	fd = openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	int fd = openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	return fd < 0 ? -errno : fd;
 }
 

@@ -70,6 +70,10 @@ void as_fsid(uint32_t id);
  * NO_MAGICLINKS, O_NOFOLLOW), attach a tree at a target (made if missing),
  * bind a fixed host path, re-bind a path onto itself with attributes. */
 int resolve(int root, const char *path, int flags);
+/* Create `name` in the directory `dir` (an O_PATH fd will do) as `uid`
+ * (as_fsid): a directory (0755) or an empty file (0644); one already
+ * there is fine. */
+int create_entry(int dir, const char *name, bool is_dir, uint32_t uid);
 /* openat2(2), always O_CLOEXEC: an fd or -errno. */
 int openat2_fd(int dirfd, const char *path, int flags, uint64_t resolve_flags);
 int attach(int tree, int root, const char *target, bool dir);

@@ -73,6 +73,22 @@ int resolve(int root, const char *path, int flags)
 	return openat2_fd(root, path, flags | O_NOFOLLOW, RESOLVE_STRICT);
 }
 
+int create_entry(int dir, const char *name, bool is_dir, uint32_t uid)
+{
+	/* O_PATH fds cannot create; reopen the directory as a real one. */
+	_cleanup_close_ int real = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (real < 0)
+		return -errno;
+	as_fsid(uid);
+	int fd = is_dir ? mkdirat(real, name, 0755)
+			: openat(real, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+	int r = fd < 0 && errno != EEXIST ? -errno : 0;
+	as_fsid(0);
+	if (!is_dir && fd >= 0)
+		close(fd);
+	return r;
+}
+
 /*
  * Open a mount target inside the root, creating it (as a directory, or an
  * empty file) when missing. The result must be of the wanted kind: a symlink
@@ -89,16 +105,9 @@ static int open_target(int root, const char *path, bool dir)
 		_cleanup_close_ int pfd = resolve(root, parent, O_PATH | O_DIRECTORY);
 		if (pfd < 0)
 			return pfd;
-		/* O_PATH fds cannot create; reopen the parent as a real directory. */
-		_cleanup_close_ int dfd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd < 0)
-			return -errno;
-		int r = dir ? mkdirat(dfd, name, 0755)
-			    : openat(dfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
-		if (r < 0 && errno != EEXIST)
-			return -errno;
-		if (!dir && r >= 0)
-			close(r);
+		int r = create_entry(pfd, name, dir, 0);
+		if (r < 0)
+			return r;
 		fd = resolve(root, path, O_PATH);
 	}
 	if (fd < 0)
