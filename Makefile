@@ -58,7 +58,7 @@ HUTCH_LIBS = $(if $(SAN),$(LIBS),$(shell pkg-config --static --libs $(PKGS) 2>/d
 $(BUILD)/hutch: $(BUILD)/hutch.o $(LIB_OBJ)
 	$(CC) $(LDFLAGS_ALL) $(HUTCH_STATIC) -o $@ $^ $(HUTCH_LIBS)
 
-$(BUILD)/%.o: %.c $(wildcard common/*.h broker/*.h worker/*.h tests/lib/*.h)
+$(BUILD)/%.o: %.c $(wildcard common/*.h broker/*.h worker/*.h tests/lib/*.h tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
 

@@ -18,12 +18,10 @@
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/fsuid.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -50,12 +48,9 @@ static int check_kind(int fd, bool want_dir)
 /* root < 0: a host path; else a path inside the container root. */
 static int open_safe(int root, const char *path, int flags)
 {
-	struct open_how how = {
-		.flags = (uint64_t)((flags & ~O_DIRECTORY) | O_NOFOLLOW | O_CLOEXEC),
-		.resolve = RESOLVE_HOST | (root >= 0 ? RESOLVE_IN_ROOT : 0),
-	};
-	int fd = (int)syscall(SYS_openat2, root >= 0 ? root : AT_FDCWD, path, &how, sizeof how);
-	return fd < 0 ? -errno : check_kind(fd, flags & O_DIRECTORY);
+	int fd = openat2_fd(root >= 0 ? root : AT_FDCWD, path, (flags & ~O_DIRECTORY) | O_NOFOLLOW,
+			    RESOLVE_HOST | (root >= 0 ? RESOLVE_IN_ROOT : 0));
+	return fd < 0 ? fd : check_kind(fd, flags & O_DIRECTORY);
 }
 
 static uint32_t owner_of(const struct container_args *a)
@@ -79,24 +74,10 @@ static int fs_allowed(int fd)
 static int create_in(int dir, const char *name, bool is_dir, uint32_t owner)
 {
 	int r = fs_allowed(dir);
-	if (r < 0)
-		return r;
-	_cleanup_close_ int real = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (real < 0)
-		return -errno;
 	/* fsuid = the container's root: its permissions, its ownership. */
-	setfsgid(owner);
-	setfsuid(owner);
-	int fd = is_dir ? mkdirat(real, name, 0755)
-			: openat(real, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
-	r = fd < 0 && errno != EEXIST ? -errno : 0;
-	setfsuid(0);
-	setfsgid(0);
-	if (!is_dir && fd >= 0)
-		close(fd);
-	if (r < 0)
+	if (r < 0 || (r = create_entry(dir, name, is_dir, owner)) < 0)
 		return r;
-	fd = openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	int fd = openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	return fd < 0 ? -errno : fd;
 }
 
@@ -170,13 +151,13 @@ static int grant_ok(const struct container_args *a, int dir, bool rw)
 static int open_host_source(const struct container_args *a, const char *path, bool rw)
 {
 	char parent[HUTCH_PATH_MAX];
-	strcpy(parent, path);
-	char *slash = strrchr(parent, '/');
-	*slash = '\0';
-	_cleanup_close_ int dir = open_safe(-1, slash == parent ? "/" : parent, O_PATH | O_DIRECTORY);
+	const char *name = path_split(path, parent, sizeof parent);
+	if (!name)
+		return -ENAMETOOLONG;
+	_cleanup_close_ int dir = open_safe(-1, parent, O_PATH | O_DIRECTORY);
 	if (dir < 0)
 		return dir;
-	int fd = openat(dir, slash[1] ? slash + 1 : ".", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	int fd = openat(dir, name[0] ? name : ".", O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	if ((fd = check_kind(fd, false)) < 0)
@@ -464,11 +445,9 @@ static int overlay_upper(const struct container_args *a, int root, const struct 
 	_cleanup_close_ int real = openat(parent, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (real < 0)
 		return -errno;
-	setfsgid(owner);
-	setfsuid(owner);
+	as_fsid(owner);
 	r = mkdirat(real, o->work_name, 0700) < 0 ? -errno : 0;
-	setfsuid(0);
-	setfsgid(0);
+	as_fsid(0);
 	if (r < 0)
 		return r;
 	if ((r = remember_workdir(a->cleanup_sock, real, o->work_name)) < 0) {

@@ -73,10 +73,20 @@ int mount_root(int root_fd, const char *root_path, unsigned how, int idmap_fd, i
 /* Owner of the tmpfs and pty files we create: the container's root. */
 void mounts_set_owner(uint32_t uid);
 uint32_t mounts_owner(void);
+/* Create what follows as `id` (fsuid and fsgid), 0 to go back. As the
+ * container's root, its permissions apply and what we make is its; any
+ * fsuid but 0 also drops our file capabilities. */
+void as_fsid(uint32_t id);
 /* Shared with files.c: resolve in the root (RESOLVE_IN_ROOT|NO_SYMLINKS|
  * NO_MAGICLINKS, O_NOFOLLOW), attach a tree at a target (made if missing),
  * bind a fixed host path, re-bind a path onto itself with attributes. */
 int resolve(int root, const char *path, int flags);
+/* Create `name` in the directory `dir` (an O_PATH fd will do) as `uid`
+ * (as_fsid): a directory (0755) or an empty file (0644); one already
+ * there is fine. */
+int create_entry(int dir, const char *name, bool is_dir, uint32_t uid);
+/* openat2(2), always O_CLOEXEC: an fd or -errno. */
+int openat2_fd(int dirfd, const char *path, int flags, uint64_t resolve_flags);
 int attach(int tree, int root, const char *target, bool dir);
 int bind_host(int root, const char *host_path, const char *target, unsigned attrs);
 int rebind_self(int root, const char *path, unsigned attrs);
@@ -88,7 +98,7 @@ int console_open(int root, const struct hutch_open_console *c, int *master, int 
 int pivot_to(int root, const char **what);
 
 /* files.c: host files for the worker, /etc files, credentials (0/-errno). */
-int files_open_regular(int dirfd, const char *path, uint64_t resolve, int flags, int *out);
+int files_open_regular(int dirfd, const char *path, uint64_t resolve_flags, int flags, int *out);
 int files_open_host(uint32_t which, int *out);
 int files_write(int root, const struct hutch_write_file *w, int content, const char **what);
 int files_op(int root, const struct hutch_file_op *f, const char **what);

@@ -172,12 +172,9 @@ static bool tree_busy(int parent, const char *name, int depth)
 /* Remove hutch-*.scope directories whose machine lock nobody holds. */
 static void sweep(int slice_fd, const char *ours)
 {
-	int fd = fcntl(slice_fd, F_DUPFD_CLOEXEC, 3);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d) {
-		closep(&fd);
+	DIR *d = opendir_dup(slice_fd);
+	if (!d)
 		return;
-	}
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		char name[HUTCH_NAME_MAX + 1];

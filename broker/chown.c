@@ -71,12 +71,9 @@ static int shift_dir(struct shift *s, int dfd, int depth)
 {
 	if (depth > 256)
 		return -ELOOP;
-	int fd = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
-	DIR *d = fd < 0 ? NULL : fdopendir(fd);
-	if (!d) {
-		closep(&fd);
+	DIR *d = opendir_dup(dfd);
+	if (!d)
 		return -errno;
-	}
 	int r = 0;
 	struct dirent *de;
 	while (r == 0 && (de = readdir(d))) {

@@ -244,12 +244,9 @@ static int copy_dir(struct copy *c, int sdir, int ddir, int depth)
 {
 	if (depth > MAX_DEPTH)
 		return -ELOOP;
-	int fd = fcntl(sdir, F_DUPFD_CLOEXEC, 3);
-	DIR *dir = fd < 0 ? NULL : fdopendir(fd);
-	if (!dir) {
-		closep(&fd);
+	DIR *dir = opendir_dup(sdir);
+	if (!dir)
 		return -errno;
-	}
 	int r = 0;
 	size_t plen = strlen(c->path);
 	for (struct dirent *de; r == 0 && (de = readdir(dir));) {

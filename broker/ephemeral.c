@@ -88,12 +88,9 @@ int open_parent(const char *path, int *parent, char name[256], char dir[HUTCH_PA
  * by a hutch that was killed (its reaper or copy child too). */
 void sweep_stale(int parent, const char *prefix, int (*drop)(int parent, const char *name))
 {
-	int fd = fcntl(parent, F_DUPFD_CLOEXEC, 3);
-	DIR *d = fd < 0 ? NULL : fdopendir(fd);
-	if (!d) {
-		closep(&fd);
+	DIR *d = opendir_dup(parent);
+	if (!d)
 		return;
-	}
 	for (struct dirent *de; (de = readdir(d));) {
 		if (strncmp(de->d_name, prefix, strlen(prefix)))
 			continue;

@@ -16,42 +16,26 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <string.h>
-#include <sys/fsuid.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "../common/host_files.h"
 #include "../common/util.h"
-
-static const char *const host_files[HUTCH_FILE_MAX] = {
-	[HUTCH_FILE_HOST_RESOLV_CONF] = "/etc/resolv.conf",
-	[HUTCH_FILE_HOST_RESOLV_STATIC] = "/usr/lib/systemd/resolv.conf",
-	[HUTCH_FILE_HOST_RESOLV_UPLINK] = "/run/systemd/resolve/resolv.conf",
-	[HUTCH_FILE_HOST_RESOLV_STUB] = "/run/systemd/resolve/stub-resolv.conf",
-	[HUTCH_FILE_HOST_LOCALTIME] = "/etc/localtime",
-	[HUTCH_FILE_HOST_LOCALTIME_LINK] = "/etc/localtime",
-	[HUTCH_FILE_HOST_PASSWD] = "/etc/passwd",
-	[HUTCH_FILE_HOST_GROUP] = "/etc/group",
-};
-
-static const char *const etc_names[HUTCH_ETC_MAX] = {
-	[HUTCH_ETC_RESOLV_CONF] = "resolv.conf",
-	[HUTCH_ETC_LOCALTIME] = "localtime",
-};
 
 /*
  * A regular file, reopened with `flags`: looked up O_PATH first and checked,
  * so a FIFO or device is never opened (opening some has effects).
  */
-int files_open_regular(int dirfd, const char *path, uint64_t resolve, int flags, int *out)
+int files_open_regular(int dirfd, const char *path, uint64_t resolve_flags, int flags, int *out)
 {
-	struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = resolve};
-	_cleanup_close_ int path_fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+	_cleanup_close_ int path_fd = openat2_fd(dirfd, path, O_PATH, resolve_flags);
 	struct stat st;
-	if (path_fd < 0 || fstat(path_fd, &st) < 0)
+	if (path_fd < 0)
+		return path_fd;
+	if (fstat(path_fd, &st) < 0)
 		return -errno;
 	if (!S_ISREG(st.st_mode))
 		return -EBADFD;
@@ -67,10 +51,13 @@ int files_open_regular(int dirfd, const char *path, uint64_t resolve, int flags,
 /* A fixed host file; for LOCALTIME_LINK a memfd holding the link text. */
 int files_open_host(uint32_t which, int *out)
 {
+	const char *path = hutch_host_file(which);
+	if (!path)
+		return -EINVAL;
 	if (which != HUTCH_FILE_HOST_LOCALTIME_LINK)
-		return files_open_regular(AT_FDCWD, host_files[which], 0, O_RDONLY | O_NONBLOCK, out);
+		return files_open_regular(AT_FDCWD, path, 0, O_RDONLY | O_NONBLOCK, out);
 	char link[HUTCH_LINK_MAX];
-	ssize_t n = readlink(host_files[which], link, sizeof link);
+	ssize_t n = readlink(path, link, sizeof link);
 	if (n < 0)
 		return -errno;
 	if ((size_t)n >= sizeof link)
@@ -114,9 +101,7 @@ static int copy_in(int out, int in, size_t size)
  */
 static void as_container_root(bool on)
 {
-	uint32_t id = on ? mounts_owner() : 0;
-	setfsgid(id);
-	setfsuid(id);
+	as_fsid(on ? mounts_owner() : 0);
 }
 
 static int open_etc(int root)
@@ -160,14 +145,17 @@ static int write_etc(int etc, const char *name, int content, size_t size, bool r
 
 int files_write(int root, const struct hutch_write_file *w, int content, const char **what)
 {
-	*what = w->target == HUTCH_ETC_LOCALTIME ? "/etc/localtime" : "/etc/resolv.conf";
+	const char *name = hutch_etc_name(w->target);
+	*what = name ? hutch_etc_path(w->target) : "/etc";
+	if (!name)
+		return -EINVAL;
 	size_t size;
 	int r = sealed_size(content, HUTCH_WRITE_FILE_MAX, &size);
 	_cleanup_close_ int etc = open_etc(root);
 	if (r < 0 || etc < 0)
 		return r < 0 ? r : etc;
 	as_container_root(true);
-	r = write_etc(etc, etc_names[w->target], content, size, w->flags & HUTCH_WRITE_REPLACE);
+	r = write_etc(etc, name, content, size, w->flags & HUTCH_WRITE_REPLACE);
 	as_container_root(false);
 	return r;
 }
@@ -195,8 +183,10 @@ static int link_zone(int root, int etc, const char *name, const char *link)
 
 int files_op(int root, const struct hutch_file_op *f, const char **what)
 {
-	const char *name = etc_names[f->target];
-	*what = f->target == HUTCH_ETC_LOCALTIME ? "/etc/localtime" : "/etc/resolv.conf";
+	const char *name = hutch_etc_name(f->target);
+	*what = name ? hutch_etc_path(f->target) : "/etc";
+	if (!name)
+		return -EINVAL;
 	_cleanup_close_ int etc = open_etc(root);
 	if (etc < 0)
 		return etc;
@@ -204,16 +194,20 @@ int files_op(int root, const struct hutch_file_op *f, const char **what)
 	as_container_root(true);
 	switch ((enum hutch_file_op_kind)f->op) {
 	case HUTCH_FILE_OP_BIND: {
+		const char *source = hutch_host_file(f->source);
+		int fd = -1;
 		/* An empty file to bind over, created as the container's. */
-		int fd = openat(etc, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
-		if (fd < 0 && errno != EEXIST)
+		if (!source)
+			r = -EINVAL;
+		else if ((fd = openat(etc, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
+				      0644)) < 0 && errno != EEXIST)
 			r = -errno;
 		closep(&fd);
 		as_container_root(false);
 		char target[32];
 		snprintf(target, sizeof target, "etc/%s", name);
 		if (r == 0)
-			r = bind_host(root, host_files[f->source], target,
+			r = bind_host(root, source, target,
 				      MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
 					      MOUNT_ATTR_NOEXEC);
 		break;

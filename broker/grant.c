@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -58,7 +57,7 @@ static int open_inputs(struct hutch_policy_input *in, char *why, size_t n)
 			 hutch_policy_dir);
 		return -EPERM;
 	}
-	DIR *d = fdopendir(fcntl(dfd, F_DUPFD_CLOEXEC, 3));
+	DIR *d = opendir_dup(dfd);
 	if (!d) {
 		snprintf(why, n, "cannot read %s: %m", hutch_policy_dir);
 		return -errno;
@@ -147,8 +146,7 @@ int grant_compile(hutch_policy_fn parse, const char *report_user, uint32_t worke
  */
 static bool granted_stat(const char *path, struct stat *st)
 {
-	struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_NO_SYMLINKS};
-	_cleanup_close_ int fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
+	_cleanup_close_ int fd = openat2_fd(AT_FDCWD, path, O_PATH, RESOLVE_NO_SYMLINKS);
 	return fd >= 0 && fstat(fd, st) == 0;
 }
 
@@ -252,12 +250,10 @@ int grant_exec_ok(const struct hutch_grant *g, const struct hutch_exec *e)
 static int granted_dir_of(const struct hutch_grant_path *list, uint32_t n, const char *path,
 			  int *dfd, const char **base)
 {
-	const char *slash = strrchr(path, '/');
-	char dir[HUTCH_PATH_MAX] = "/";
-	if (!slash)
+	char dir[HUTCH_PATH_MAX];
+	const char *name = path_split(path, dir, sizeof dir);
+	if (!name || name == path)
 		return -EACCES;
-	if (slash > path)
-		memcpy(dir, path, (size_t)(slash - path)), dir[slash - path] = '\0';
 	_cleanup_close_ int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -265,7 +261,7 @@ static int granted_dir_of(const struct hutch_grant_path *list, uint32_t n, const
 	if (r < 0)
 		return r;
 	*dfd = steal_fd(fd);
-	*base = slash + 1;
+	*base = name;
 	return 0;
 }
 
@@ -295,12 +291,10 @@ int grant_image_ok(const struct hutch_grant *g, const char *path, int image_fd)
 		return 0;
 	_cleanup_close_ int dfd = -1, fd = -1;
 	const char *base;
-	struct open_how how = {.flags = O_PATH | O_CLOEXEC,
-			       .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS};
 	struct stat a, b;
 	int r = g->kind == HUTCH_GRANT_RULE
 			? granted_dir_of(g->images, g->n_images, path, &dfd, &base) : -EACCES;
-	if (r == 0 && (fd = (int)syscall(SYS_openat2, dfd, base, &how, sizeof how)) < 0)
+	if (r == 0 && (fd = openat2_fd(dfd, base, O_PATH, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS)) < 0)
 		r = -EACCES;
 	if (r == 0 && (fstat(fd, &a) < 0 || fstat(image_fd, &b) < 0 || a.st_dev != b.st_dev ||
 		       a.st_ino != b.st_ino))

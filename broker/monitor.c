@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../common/host_files.h"
 #include "../common/util.h"
 
 #include <linux/openat2.h>
@@ -122,26 +123,20 @@ static int handle_open_file(struct monitor *m, const struct hutch_open_file *f, 
 				  RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, O_RDONLY | O_NONBLOCK, out);
 }
 
-static const char *const settings_dirs[HUTCH_SETTINGS_MAX] = {
-	[HUTCH_SETTINGS_HUTCH_NSPAWN] = "/etc/hutch/nspawn",
-	[HUTCH_SETTINGS_ETC_NSPAWN] = "/etc/systemd/nspawn",
-	[HUTCH_SETTINGS_RUN_NSPAWN] = "/run/systemd/nspawn",
-	[HUTCH_SETTINGS_ETC_PROFILE] = "/etc/hutch/profiles",
-	[HUTCH_SETTINGS_USR_PROFILE] = "/usr/share/hutch/profiles",
-};
-
 /* A .nspawn file or profile: NAME (a valid name, checked by the decoder)
  * plus the suffix, in a fixed directory or beside the root as nspawn does. */
 static int handle_open_settings(struct monitor *m, const struct hutch_open_settings *o, int *out)
 {
 	char file[HUTCH_NAME_MAX + 16], base[256], dir[HUTCH_PATH_MAX];
-	bool profile = o->where == HUTCH_SETTINGS_ETC_PROFILE || o->where == HUTCH_SETTINGS_USR_PROFILE;
-	snprintf(file, sizeof file, "%s.%s", o->name, profile ? "profile" : "nspawn");
+	const char *fixed = hutch_settings_dir(o->where);
+	snprintf(file, sizeof file, "%s.%s", o->name, hutch_settings_suffix(o->where));
 	_cleanup_close_ int dfd = -1;
 	int r = 0;
 	if (o->where == HUTCH_SETTINGS_BESIDE_ROOT) /* the root path's parent, as given */
 		r = open_parent(m->root_path, &dfd, base, dir);
-	else if ((dfd = open(settings_dirs[o->where], O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+	else if (!fixed)
+		r = -EINVAL;
+	else if ((dfd = open(fixed, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
 		r = -errno;
 	/* The name is one component: NO_SYMLINKS is O_NOFOLLOW on it. */
 	if (r == 0)

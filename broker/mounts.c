@@ -15,6 +15,7 @@
 #include <linux/openat2.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -54,14 +55,38 @@ uint32_t mounts_owner(void)
 	return owner;
 }
 
+void as_fsid(uint32_t id)
+{
+	setfsgid(id);
+	setfsuid(id);
+}
+
+int openat2_fd(int dirfd, const char *path, int flags, uint64_t resolve_flags)
+{
+	struct open_how how = {.flags = (uint64_t)(flags | O_CLOEXEC), .resolve = resolve_flags};
+	int fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+	return fd < 0 ? -errno : fd;
+}
+
 int resolve(int root, const char *path, int flags)
 {
-	struct open_how how = {
-		.flags = (uint64_t)(flags | O_NOFOLLOW | O_CLOEXEC),
-		.resolve = RESOLVE_STRICT,
-	};
-	int fd = (int)syscall(SYS_openat2, root, path, &how, sizeof how);
-	return fd < 0 ? -errno : fd;
+	return openat2_fd(root, path, flags | O_NOFOLLOW, RESOLVE_STRICT);
+}
+
+int create_entry(int dir, const char *name, bool is_dir, uint32_t uid)
+{
+	/* O_PATH fds cannot create; reopen the directory as a real one. */
+	_cleanup_close_ int real = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (real < 0)
+		return -errno;
+	as_fsid(uid);
+	int fd = is_dir ? mkdirat(real, name, 0755)
+			: openat(real, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+	int r = fd < 0 && errno != EEXIST ? -errno : 0;
+	as_fsid(0);
+	if (!is_dir && fd >= 0)
+		close(fd);
+	return r;
 }
 
 /*
@@ -73,23 +98,16 @@ static int open_target(int root, const char *path, bool dir)
 {
 	int fd = resolve(root, path, O_PATH);
 	if (fd == -ENOENT) {
-		const char *slash = strrchr(path, '/');
-		_cleanup_free_ char *parent = slash ? strndup(path, (size_t)(slash - path)) : NULL;
-		const char *name = slash ? slash + 1 : path;
-		_cleanup_close_ int pfd = parent ? resolve(root, parent, O_PATH | O_DIRECTORY)
-						 : resolve(root, ".", O_PATH | O_DIRECTORY);
+		char parent[HUTCH_PATH_MAX];
+		const char *name = path_split(path, parent, sizeof parent);
+		if (!name)
+			return -ENAMETOOLONG;
+		_cleanup_close_ int pfd = resolve(root, parent, O_PATH | O_DIRECTORY);
 		if (pfd < 0)
 			return pfd;
-		/* O_PATH fds cannot create; reopen the parent as a real directory. */
-		_cleanup_close_ int dfd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd < 0)
-			return -errno;
-		int r = dir ? mkdirat(dfd, name, 0755)
-			    : openat(dfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
-		if (r < 0 && errno != EEXIST)
-			return -errno;
-		if (!dir && r >= 0)
-			close(r);
+		int r = create_entry(pfd, name, dir, 0);
+		if (r < 0)
+			return r;
 		fd = resolve(root, path, O_PATH);
 	}
 	if (fd < 0)
@@ -382,14 +400,14 @@ static int mount_dev(int root, const char **what)
 
 static int write_file_in(int root, const char *path, const char *content, mode_t mode)
 {
-	const char *slash = strrchr(path, '/');
-	_cleanup_free_ char *parent = strndup(path, (size_t)(slash - path));
-	if (!parent)
-		return -ENOMEM;
+	char parent[HUTCH_PATH_MAX];
+	const char *name = path_split(path, parent, sizeof parent);
+	if (!name)
+		return -ENAMETOOLONG;
 	_cleanup_close_ int dir = resolve(root, parent, O_RDONLY | O_DIRECTORY);
 	if (dir < 0)
 		return dir;
-	_cleanup_close_ int fd = openat(dir, slash + 1, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW |
+	_cleanup_close_ int fd = openat(dir, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW |
 							      O_CLOEXEC, mode);
 	if (fd < 0)
 		return -errno;

@@ -130,8 +130,8 @@ enum hutch_root_file {
 	HUTCH_FILE_PASSWD,             /* /etc/passwd */
 	HUTCH_FILE_GROUP,              /* /etc/group */
 	HUTCH_FILE_RESOLV_CONF,        /* /etc/resolv.conf (to skip identical copies) */
-	/* Fixed host files (broker/files.c), for --resolv-conf, --timezone and
-	 * --bind-user. Followed if symlinks: they are the host's own. */
+	/* Fixed host files (paths: common/host_files.c), for --resolv-conf,
+	 * --timezone and --bind-user. Followed if symlinks: the host's own. */
 	HUTCH_FILE_HOST_RESOLV_CONF,   /* /etc/resolv.conf */
 	HUTCH_FILE_HOST_RESOLV_STATIC, /* /usr/lib/systemd/resolv.conf */
 	HUTCH_FILE_HOST_RESOLV_UPLINK, /* /run/systemd/resolve/resolv.conf */

@@ -1,16 +1,20 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "util.h"
 
+#include <fcntl.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
 
 bool log_quiet;
 
+/* errno is the caller's for %m, and the caller's again afterwards. */
 __attribute__((format(printf, 1, 0))) static void vlog(const char *fmt, va_list ap)
 {
+	int saved = errno;
 	char line[1024];
 	int n = snprintf(line, sizeof line, "hutch: ");
+	errno = saved;
 	vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
 	size_t len = strlen(line);
 	if (len < sizeof line - 1) {
@@ -20,30 +24,25 @@ __attribute__((format(printf, 1, 0))) static void vlog(const char *fmt, va_list 
 		len = sizeof line - 1;
 	}
 	(void)write_full(STDERR_FILENO, line, len);
+	errno = saved;
 }
 
 void log_error(const char *fmt, ...)
 {
-	int saved = errno;
 	va_list ap;
 	va_start(ap, fmt);
-	errno = saved;
 	vlog(fmt, ap);
 	va_end(ap);
-	errno = saved;
 }
 
 void log_info(const char *fmt, ...)
 {
 	if (log_quiet)
 		return;
-	int saved = errno;
 	va_list ap;
 	va_start(ap, fmt);
-	errno = saved;
 	vlog(fmt, ap);
 	va_end(ap);
-	errno = saved;
 }
 
 ssize_t read_full(int fd, void *buf, size_t len)
@@ -123,6 +122,28 @@ int read_fd_bounded(int fd, size_t max, char **out, size_t *out_len)
 	*out = buf;
 	*out_len = len;
 	return 0;
+}
+
+DIR *opendir_dup(int dfd)
+{
+	int fd = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	if (!d)
+		closep(&fd);
+	return d;
+}
+
+const char *path_split(const char *path, char *dir, size_t size)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n = !slash ? 0 : slash == path ? 1 : (size_t)(slash - path);
+	if ((slash ? n + 1 : 2) > size)
+		return NULL;
+	if (!slash)
+		strcpy(dir, ".");
+	else
+		memcpy(dir, path, n), dir[n] = '\0';
+	return slash ? slash + 1 : path;
 }
 
 int parse_uint(const char *s, unsigned long max, unsigned long *out)

@@ -3,6 +3,7 @@
 #ifndef HUTCH_UTIL_H
 #define HUTCH_UTIL_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -61,6 +62,15 @@ ssize_t read_full(int fd, void *buf, size_t len);
 int write_full(int fd, const void *buf, size_t len);
 /* Read a whole regular file from fd, at most `max` bytes: -EFBIG if larger. */
 int read_fd_bounded(int fd, size_t max, char **out, size_t *out_len);
+
+/* A DIR* over a duplicate of the directory fd `dfd` (which stays the
+ * caller's): NULL with errno set, nothing left open. */
+DIR *opendir_dup(int dfd);
+
+/* Split `path` at its last '/': what is before it into `dir` ("/" for
+ * "/name", "." without a '/'), and return what is after it (a pointer into
+ * `path`, "" after a trailing '/'). NULL if `dir` does not fit in `size`. */
+const char *path_split(const char *path, char *dir, size_t size);
 
 /* strtoul with full-string and range checks. */
 int parse_uint(const char *s, unsigned long max, unsigned long *out);

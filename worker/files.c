@@ -18,6 +18,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "../common/host_files.h"
 #include "../common/util.h"
 #include "client.h"
 #include "options.h"
@@ -25,15 +26,6 @@
 #include "settings.h"
 
 #define CREDENTIALS_DIR "/run/host/credentials"
-
-static const char *const host_names[HUTCH_FILE_MAX] = {
-	[HUTCH_FILE_HOST_RESOLV_CONF] = "/etc/resolv.conf",
-	[HUTCH_FILE_HOST_RESOLV_STATIC] = "/usr/lib/systemd/resolv.conf",
-	[HUTCH_FILE_HOST_RESOLV_UPLINK] = "/run/systemd/resolve/resolv.conf",
-	[HUTCH_FILE_HOST_RESOLV_STUB] = "/run/systemd/resolve/stub-resolv.conf",
-	[HUTCH_FILE_HOST_LOCALTIME] = "/etc/localtime",
-	[HUTCH_FILE_HOST_LOCALTIME_LINK] = "/etc/localtime",
-};
 
 /* ---- options ------------------------------------------------------------- */
 
@@ -341,7 +333,7 @@ static void prepare_resolv(struct client *c, bool read_only)
 	if (fd < 0) {
 		errno = -fd;
 		warn(false, "cannot read the host's %s: %m; /etc/resolv.conf of the container is left "
-			    "as it is", host_names[plan.resolv_source]);
+			    "as it is", hutch_host_file(plan.resolv_source));
 		plan.resolv = FILES_OFF;
 		return;
 	}
@@ -480,7 +472,7 @@ static void apply_resolv(struct client *c)
 			return;
 		warn(plan.resolv_auto && expected_refusal(r),
 		     "%s: cannot bind the host's %s onto /etc/resolv.conf in the container (%s); copying it", opt,
-		     host_names[plan.resolv_source], reason(r));
+		     hutch_host_file(plan.resolv_source), reason(r));
 		__attribute__((fallthrough)); /* nspawn copies when the bind fails */
 	case FILES_COPY:
 	case FILES_REPLACE:
@@ -488,7 +480,7 @@ static void apply_resolv(struct client *c)
 		if (r < 0)
 			warn(plan.resolv_auto && expected_refusal(r),
 			     "%s: cannot copy the host's %s to /etc/resolv.conf in the container (%s); left as it is",
-			     opt, host_names[plan.resolv_source], reason(r));
+			     opt, hutch_host_file(plan.resolv_source), reason(r));
 		return;
 	case FILES_AUTO:
 	case FILES_OFF:

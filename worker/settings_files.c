@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "../common/grant.h"
+#include "../common/host_files.h"
 #include "../common/util.h"
 #include "ini.h"
 #include "options.h"
@@ -79,18 +80,9 @@ int opt_parameters(struct settings *s, const char *v)
 void settings_file_path(enum hutch_settings_file where, const char *name, const char *directory,
 			char *out, size_t size)
 {
-	static const char *const dirs[HUTCH_SETTINGS_MAX] = {
-		[HUTCH_SETTINGS_HUTCH_NSPAWN] = "/etc/hutch/nspawn",
-		[HUTCH_SETTINGS_ETC_NSPAWN] = "/etc/systemd/nspawn",
-		[HUTCH_SETTINGS_RUN_NSPAWN] = "/run/systemd/nspawn",
-		[HUTCH_SETTINGS_ETC_PROFILE] = "/etc/hutch/profiles",
-		[HUTCH_SETTINGS_USR_PROFILE] = "/usr/share/hutch/profiles",
-	};
-	bool profile = where == HUTCH_SETTINGS_ETC_PROFILE || where == HUTCH_SETTINGS_USR_PROFILE;
-	const char *suffix = profile ? "profile" : "nspawn";
+	const char *dir = hutch_settings_dir(where), *suffix = hutch_settings_suffix(where);
 	if (where != HUTCH_SETTINGS_BESIDE_ROOT) {
-		snprintf(out, size, "%s/%s.%s", where < HUTCH_SETTINGS_MAX ? dirs[where] : "?", name,
-			 suffix);
+		snprintf(out, size, "%s/%s.%s", dir ? dir : "?", name, suffix);
 		return;
 	}
 	/* nspawn's file_in_same_dir(): the directory holding the root. */

@@ -3,6 +3,7 @@
 #include <criterion/criterion.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -92,4 +93,43 @@ Test(files_unescape, userdb_find_group)
 	cr_assert(userdb_name_valid("alice"));
 	cr_assert(!userdb_name_valid("123"));
 	cr_assert(!userdb_name_valid(".."));
+}
+
+/* common/host_files.c: the one table of host files, settings dirs and /etc entries. */
+#include "../../common/host_files.h"
+#include "../../common/proto.h"
+
+Test(host_files, ids_outside_the_tables_have_no_path)
+{
+	for (uint32_t w = HUTCH_FILE_HOST_FIRST; w < HUTCH_FILE_MAX; w++) {
+		const char *p = hutch_host_file(w);
+		cr_assert(p && p[0] == '/', "host file %u has no absolute path", w);
+	}
+	cr_assert_str_eq(hutch_host_file(HUTCH_FILE_HOST_RESOLV_STUB),
+			 "/run/systemd/resolve/stub-resolv.conf");
+	cr_assert_str_eq(hutch_host_file(HUTCH_FILE_HOST_GROUP), "/etc/group");
+	/* Files inside the root are not host files, whatever their path. */
+	for (uint32_t w = 0; w < HUTCH_FILE_HOST_FIRST; w++)
+		cr_assert_null(hutch_host_file(w), "root file %u has a host path", w);
+	cr_assert_null(hutch_host_file(HUTCH_FILE_MAX));
+	cr_assert_null(hutch_host_file(UINT32_MAX));
+
+	cr_assert_str_eq(hutch_etc_name(HUTCH_ETC_LOCALTIME), "localtime");
+	cr_assert_str_eq(hutch_etc_path(HUTCH_ETC_RESOLV_CONF), "/etc/resolv.conf");
+	for (uint32_t t = HUTCH_ETC_RESOLV_CONF; t < HUTCH_ETC_MAX; t++) {
+		char want[64];
+		snprintf(want, sizeof want, "/etc/%s", hutch_etc_name(t));
+		cr_assert_str_eq(hutch_etc_path(t), want);
+	}
+	static const uint32_t bad[] = {0, HUTCH_ETC_MAX, UINT32_MAX};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		cr_assert(!hutch_etc_name(bad[i]) && !hutch_etc_path(bad[i]), "/etc id %u", bad[i]);
+
+	cr_assert_str_eq(hutch_settings_dir(HUTCH_SETTINGS_USR_PROFILE), "/usr/share/hutch/profiles");
+	cr_assert_str_eq(hutch_settings_suffix(HUTCH_SETTINGS_USR_PROFILE), "profile");
+	cr_assert_str_eq(hutch_settings_suffix(HUTCH_SETTINGS_BESIDE_ROOT), "nspawn");
+	cr_assert_null(hutch_settings_dir(HUTCH_SETTINGS_BESIDE_ROOT), "beside the root is no fixed dir");
+	for (uint32_t w = 1; w < HUTCH_SETTINGS_MAX; w++)
+		cr_assert(w == HUTCH_SETTINGS_BESIDE_ROOT || hutch_settings_dir(w)[0] == '/');
+	cr_assert(!hutch_settings_dir(0) && !hutch_settings_dir(HUTCH_SETTINGS_MAX));
 }
