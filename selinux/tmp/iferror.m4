@@ -1,1 +1,0 @@
-ifdef(`__if_error',`m4exit(1)')
