@@ -96,6 +96,7 @@ int mount_api(int root, enum hutch_api_fs kind, const char **what);
 int console_open(int root, const struct hutch_open_console *c, int *master, int *slave,
 		 const char **what);
 int pivot_to(int root, const char **what);
+int mount_mqueue(void);
 
 /* files.c: host files for the worker, /etc files, credentials (0/-errno). */
 int files_open_regular(int dirfd, const char *path, uint64_t resolve_flags, int flags, int *out);

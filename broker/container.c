@@ -120,11 +120,12 @@ static int enter_userns(int fd)
 	/* (A private network namespace stays the one /sys was mounted for, so
 	 * /sys/class/net matches it; its owner is the host user namespace.) */
 	if (setns(fd, CLONE_NEWUSER) < 0 ||
-	    unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP) < 0)
+	    unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWCGROUP) < 0)
 		return -1;
 	close(fd);
-	/* Our host uid 0 is unmapped in here: become the container's root. */
-	return setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0 ? -1 : 0;
+	/* Our host uid 0 is unmapped in here: become the container's root.
+	 * The IPC namespace comes after, so its mqueue root is that root's. */
+	return setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0 || unshare(CLONE_NEWIPC) < 0 ? -1 : 0;
 }
 
 /* PID 1 for --as-pid2: reap everything, forward signals to the payload. */
@@ -173,6 +174,8 @@ static _Noreturn void handle_exec(struct init_state *s, const struct hutch_exec 
 		step_failed(s, r, what);
 	if (s->a->userns.fd >= 0 && enter_userns(s->a->userns.fd) < 0)
 		step_failed(s, -errno, "user namespace");
+	if (s->pivoted && (r = mount_mqueue()) < 0)
+		step_failed(s, r, "/dev/mqueue");
 	if (e->flags & HUTCH_EXEC_AS_PID2) {
 		pid_t pid = fork();
 		if (pid < 0)

@@ -20,6 +20,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "../common/util.h"
@@ -370,6 +371,10 @@ static int populate_dev(int root, const char **what)
 	if ((r = mount_fresh(root, "dev/shm", "tmpfs", shm_opts,
 			     MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, true)) < 0)
 		return r;
+	*what = "/dev/mqueue"; /* mounted at EXEC, in the payload's IPC namespace */
+	_cleanup_close_ int mq = open_target(root, "dev/mqueue", true);
+	if (mq < 0)
+		return mq;
 	*what = "/dev";
 	_cleanup_close_ int dev = resolve(root, "dev", O_RDONLY | O_DIRECTORY);
 	if (dev < 0)
@@ -502,6 +507,35 @@ int console_open(int root, const struct hutch_open_console *c, int *master, int 
 	*master = steal_fd(m);
 	*slave = steal_fd(s);
 	return 0;
+}
+
+/*
+ * /dev/mqueue, after pivot_root and after the user namespace is entered: an
+ * mqueue file system shows the queues of the IPC namespace it is mounted
+ * from, and the payload's is the one made with its user namespace. That
+ * superblock exists since the namespace does, so context= cannot label it
+ * (the kernel refuses other options on a live superblock): its root is
+ * labelled like the other API file systems' (-L, or the automatic MCS
+ * label) by setting security.selinux; the queues made in it are labelled
+ * by the policy (type_transition in selinux/hutch.te).
+ */
+int mount_mqueue(void)
+{
+	_cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return -errno;
+	int r = exists(root, "dev/mqueue");
+	if (r <= 0)
+		return r; /* no /dev of ours: nothing to show it in */
+	r = mount_fresh(root, "dev/mqueue", "mqueue", NULL,
+			MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, false);
+	if (r < 0 || !apifs_context[0])
+		return r;
+	_cleanup_close_ int mq = resolve(root, "dev/mqueue", O_RDONLY | O_DIRECTORY);
+	if (mq < 0)
+		return mq;
+	return fsetxattr(mq, "security.selinux", apifs_context, strlen(apifs_context) + 1, 0) < 0
+		       ? -errno : 0;
 }
 
 int pivot_to(int root, const char **what)
