@@ -38,8 +38,8 @@ check "-Z with no_new_privs (nnp_transition)" "$got" "$CTX:s0:c4,c9"
 # ---- -L: what the payload creates in /tmp, /run, /dev/shm, /dev carries the label
 got=$(hutch -q -P -D $R -Z $CTX:s0:c5,c6 -L $FILE:s0:c5,c6 /bin/sh -c '
 	for d in /tmp /run /dev/shm; do touch $d/probe; /vmtool getfilecon $d/probe; done
-	/vmtool getfilecon /dev; /vmtool getfilecon /dev/pts' 2>&1 | sort -u | tr '\n' ' ')
-check "-L labels files in /tmp, /run, /dev/shm and the /dev, /dev/pts mounts" "$got" "$FILE:s0:c5,c6 "
+	/vmtool getfilecon /dev; /vmtool getfilecon /dev/pts; /vmtool getfilecon /dev/mqueue' 2>&1 | sort -u | tr '\n' ' ')
+check "-L labels files in /tmp, /run, /dev/shm and the /dev, /dev/pts, /dev/mqueue mounts" "$got" "$FILE:s0:c5,c6 "
 
 # ---- a container process cannot read a host file of another label
 dmesg -c >/dev/null
