@@ -184,6 +184,16 @@ unsigned cgroup_v1_needed(const struct hutch_cgroup *l);
 bool cgroup_devices_standard(const struct hutch_cgroup *l);
 int cgroup_apply_limits(const int fd[CG_HIER], const struct hutch_cgroup *l, const char **what);
 int cgroup_devices(const int fd[CG_HIER], const struct hutch_cgroup *l, const char **what);
+/* devprog.c: the device program, pinned in bpffs between starts (checked
+ * against the generated instructions before any use). */
+struct bpf_insn;
+#define DEVPROG_DIR "/sys/fs/bpf/hutch"
+#define DEVPROG_NAME_MAX 48
+#define DEVPROG_INSNS_MAX (8 + HUTCH_MAX_DEVICES * 8)
+int devprog_cache_dir(const char *dir); /* fd of the checked directory */
+void devprog_name(const struct bpf_insn *p, size_t n, char name[DEVPROG_NAME_MAX]);
+int devprog_check(int fd, const struct bpf_insn *p, size_t n);
+int devprog_get(int dir_fd, const struct bpf_insn *p, size_t n);
 
 /* How the root is made (container_args.root_how). */
 #define ROOT_IMAGE   (1u << 0) /* root_fd is the detached mount of an image */
