@@ -54,12 +54,16 @@ struct userns {
 	int lock_fd;  /* flock on the uid range, held while the container lives */
 	int probe_fd; /* the idmap probe's detached tree: its close waits for an RCU
 			 grace period, so the monitor closes it off the start path */
+	int helper[2]; /* pidfds of the killed helpers that made fd and idmap_fd:
+			  reaped off the start path (userns_reap), -1: none */
 	uint32_t base, count;
 };
 /* may_chown: false when the root must not be changed (read-only image,
  * ephemeral overlay); a chown shift is then refused with -EROFS. */
 int userns_prepare(const struct hutch_create *c, const struct hutch_grant *g, int root_fd,
 		   bool may_chown, struct userns *u, const char **what);
+/* Wait for the helpers, killed already (the monitor, once the container runs). */
+void userns_reap(struct userns *u);
 void userns_release(struct userns *u);
 /* chown.c: nspawn -U's ownership shift of a tree, ids [from, from+count) -> to. */
 int chown_tree(int root_fd, uint32_t from, uint32_t to, uint32_t count, bool progress);

@@ -315,6 +315,7 @@ static int handle_create(struct monitor *m, const struct hutch_msg *msg)
 	struct cgroup cg;
 	struct container_args a = {
 		.inaccessible_fd = -1,
+		.userns = {.fd = -1, .idmap_fd = -1, .lock_fd = -1, .probe_fd = -1, .helper = {-1, -1}},
 		.sock = m->sock,
 		.root_fd = m->root_fd,
 		.root_how = m->root_how,
@@ -379,6 +380,7 @@ static int handle_create(struct monitor *m, const struct hutch_msg *msg)
 	/* The init dropped its copy first thing: closing the probe's tree waits
 	 * out an RCU grace period here, beside the container's start. */
 	closep(&a.userns.probe_fd);
+	userns_reap(&a.userns); /* likewise: the helpers had to be scheduled to die */
 	int status = supervise(m, pidfd, c);
 	close(pidfd);
 	binds_cleanup(cleanup[0]);
