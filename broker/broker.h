@@ -217,6 +217,7 @@ struct container_args {
 	const struct hutch_grant *grant;
 	int cleanup_sock;  /* to the monitor: overlay work dirs to remove at the end */
 	int inaccessible_fd; /* detached tmpfs with /run/host/inaccessible's nodes */
+	int probe_done;    /* pipe to the monitor, closed once userns.probe_fd is */
 };
 
 _Noreturn void container_main(struct container_args *a);
