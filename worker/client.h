@@ -21,14 +21,16 @@ struct client {
 	 * first: their replies are read, in order, before anything else is. */
 	struct {
 		const char *step; /* for error messages; NULL: a prefetched file */
-		int file;         /* enum hutch_root_file of a prefetch */
+		int file;         /* enum hutch_root_file of a prefetch, or -1 */
+		int settings;     /* enum hutch_settings_file of a prefetch, or 0 */
 	} posted[CLIENT_MAX_POSTED];
 	unsigned n_posted;
 	/* Prefetched OPEN_FILE replies, by enum hutch_root_file. */
 	struct {
 		enum { FILE_NONE, FILE_PENDING, FILE_READY } state;
 		int error, fd;
-	} files[HUTCH_FILE_MAX];
+	} files[HUTCH_FILE_MAX], settings[HUTCH_SETTINGS_MAX];
+	char settings_name[HUTCH_NAME_MAX + 1]; /* what settings[] were asked for */
 	bool progress_shown; /* a PROGRESS line is on the terminal */
 };
 

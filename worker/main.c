@@ -89,18 +89,21 @@ void collect(struct client *c)
 {
 	for (unsigned i = 0; i < c->n_posted; i++) {
 		const char *step = c->posted[i].step;
+		int where = c->posted[i].settings;
 		receive_reply(c, HUTCH_MSG_REPLY);
 		int err = c->reply->u.reply.error;
-		unsigned want = step || err < 0 ? 0 : hutch_reply_fds(HUTCH_MSG_OPEN_FILE);
+		unsigned want = step || err < 0 ? 0
+				: hutch_reply_fds(where ? HUTCH_MSG_OPEN_SETTINGS : HUTCH_MSG_OPEN_FILE);
 		if (c->reply->nfds != want) {
 			log_error("broker reply carries %u fds, expected %u", c->reply->nfds, want);
 			exit(1);
 		}
-		if (!step) { /* a prefetched file: kept for read_root_file() */
+		if (!step) { /* a prefetched file: kept for read_root_file(), read_settings_file() */
 			int which = c->posted[i].file;
-			c->files[which].state = FILE_READY;
-			c->files[which].error = err;
-			c->files[which].fd = want ? c->reply->fds[0] : -1;
+			typeof(c->files[0]) *f = where ? &c->settings[where] : &c->files[which];
+			f->state = FILE_READY;
+			f->error = err;
+			f->fd = want ? c->reply->fds[0] : -1;
 		} else if (err < 0) {
 			step_error(c, step, err);
 		}
@@ -121,25 +124,26 @@ static _Noreturn void lost_broker(struct client *c)
 }
 
 static void send_posted(struct client *c, uint32_t type, const void *body, const char *step,
-			int file)
+			int file, int settings)
 {
 	if (c->n_posted == CLIENT_MAX_POSTED)
 		collect(c);
 	if (hutch_send(c->sock, type, body, NULL, 0) < 0)
 		lost_broker(c);
 	c->posted[c->n_posted].step = step;
+	c->posted[c->n_posted].settings = settings;
 	c->posted[c->n_posted++].file = file;
 }
 
 void post(struct client *c, uint32_t type, const void *body, const char *step)
 {
-	send_posted(c, type, body, step, -1);
+	send_posted(c, type, body, step, -1, 0);
 }
 
 void prefetch_root_file(struct client *c, enum hutch_root_file which)
 {
 	struct hutch_open_file f = {.which = which};
-	send_posted(c, HUTCH_MSG_OPEN_FILE, &f, NULL, (int)which);
+	send_posted(c, HUTCH_MSG_OPEN_FILE, &f, NULL, (int)which, 0);
 	c->files[which].state = FILE_PENDING;
 }
 
@@ -285,16 +289,54 @@ static void open_root(struct client *c)
 	exit(1);
 }
 
-/* .nspawn files and profiles, through the broker (settings_reader). */
+/* .nspawn files and profiles, through the broker (settings_reader). The
+ * trusted .nspawn places are asked for together (nspawn's order is kept:
+ * the first found is used); what is not read is closed by forget. */
+static void prefetch_settings(void *ctx, const enum hutch_settings_file *where, size_t n,
+			      const char *name)
+{
+	struct client *c = ctx;
+	if (strlen(name) >= sizeof c->settings_name)
+		return; /* read() reports it */
+	strcpy(c->settings_name, name);
+	for (size_t i = 0; i < n; i++) {
+		struct hutch_open_settings o = {.where = where[i]};
+		strcpy(o.name, name);
+		send_posted(c, HUTCH_MSG_OPEN_SETTINGS, &o, NULL, -1, (int)where[i]);
+		c->settings[where[i]].state = FILE_PENDING;
+	}
+}
+
+static void forget_settings(void *ctx)
+{
+	struct client *c = ctx;
+	for (size_t i = 0; i < ARRAY_SIZE(c->settings); i++) {
+		if (c->settings[i].state == FILE_PENDING)
+			collect(c);
+		if (c->settings[i].state == FILE_READY)
+			closep(&c->settings[i].fd);
+		c->settings[i].state = FILE_NONE;
+	}
+}
+
 static int read_settings_file(void *ctx, enum hutch_settings_file where, const char *name,
 			      char **buf, size_t *len)
 {
+	struct client *c = ctx;
 	struct hutch_open_settings o = {.where = where};
 	if (strlen(name) >= sizeof o.name)
 		return -ENAMETOOLONG;
 	strcpy(o.name, name);
-	int fd = -1;
-	int r = call(ctx, HUTCH_MSG_OPEN_SETTINGS, &o, &fd);
+	int fd = -1, r;
+	if (c->settings[where].state == FILE_PENDING)
+		collect(c);
+	if (c->settings[where].state == FILE_READY && !strcmp(name, c->settings_name)) {
+		c->settings[where].state = FILE_NONE;
+		r = c->settings[where].error;
+		fd = c->settings[where].fd;
+	} else {
+		r = call(c, HUTCH_MSG_OPEN_SETTINGS, &o, &fd);
+	}
 	if (r < 0)
 		return r;
 	r = read_fd_bounded(fd, HUTCH_SETTINGS_FILE_MAX, buf, len);
@@ -728,7 +770,8 @@ int worker_main(int sock, uint32_t worker_uid, int argc, char **argv, const stru
 		return 1;
 	if (s.check_policy)
 		return check_policy(&c);
-	struct settings_reader reader = {.read = read_settings_file, .ctx = &c};
+	struct settings_reader reader = {.read = read_settings_file, .prefetch = prefetch_settings,
+					 .forget = forget_settings, .ctx = &c};
 	if (s.sources.show_profile[0])
 		return profile_show(s.sources.show_profile, &reader) < 0 ? 1 : 0;
 	/* The profile and a trusted .nspawn file come first: they may ask for
