@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The worker's side of the conversation with the broker (worker/main.c). */
+/* The worker's side of the conversation with the broker (worker/client.c). */
 #ifndef HUTCH_WORKER_CLIENT_H
 #define HUTCH_WORKER_CLIENT_H
 
@@ -56,5 +56,11 @@ void collect(struct client *c);
 _Noreturn void step_error(struct client *c, const char *step, int err);
 /* Read one of the files OPEN_FILE names (at most 4 MiB) through the broker. */
 int read_root_file(struct client *c, enum hutch_root_file which, char **buf, size_t *len);
+/* A settings_reader (ctx: the client) for .nspawn files and profiles. */
+int client_read_settings_file(void *ctx, enum hutch_settings_file where, const char *name,
+			      char **buf, size_t *len);
+void client_prefetch_settings(void *ctx, const enum hutch_settings_file *where, size_t n,
+			      const char *name);
+void client_forget_settings(void *ctx);
 
 #endif
