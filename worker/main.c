@@ -566,6 +566,11 @@ int worker_main(int sock, uint32_t worker_uid, int argc, char **argv, const stru
 	    settings_finish(&s, tty, tty) < 0 || policy_apply(&s, grant) < 0)
 		return 1;
 	open_root(&c);
+	/* Asked for together, and with the .nspawn file beside the root (which
+	 * cannot change the root): one round trip to the monitor, not four. */
+	prefetch_root_file(&c, HUTCH_FILE_OS_RELEASE_ETC);
+	prefetch_root_file(&c, HUTCH_FILE_PASSWD);
+	prefetch_root_file(&c, HUTCH_FILE_GROUP);
 	r = settings_load_beside_root(&s, argc, argv, &reader);
 	if (r < 0 || (r > 0 && (settings_finish(&s, tty, tty) < 0 || policy_apply(&s, grant) < 0)))
 		return 1;
@@ -575,10 +580,6 @@ int worker_main(int sock, uint32_t worker_uid, int argc, char **argv, const stru
 	static struct hutch_seccomp filter; /* 32 KiB: not on the stack */
 	if (syscall_filter_compile_settings(&s, &filter) < 0)
 		return 1;
-	/* Asked for together: one round trip to the monitor, not three. */
-	prefetch_root_file(&c, HUTCH_FILE_OS_RELEASE_ETC);
-	prefetch_root_file(&c, HUTCH_FILE_PASSWD);
-	prefetch_root_file(&c, HUTCH_FILE_GROUP);
 	check_os_tree(&c);
 	bind_user_prepare(&c);
 	struct identity id;
