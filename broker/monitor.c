@@ -38,6 +38,7 @@ struct monitor {
 	struct ephemeral eph; /* btrfs snapshot for --ephemeral */
 	struct permit_state permits;
 	struct hutch_cgroup limits; /* CGROUP, checked; used by CREATE */
+	int limits_error;           /* CGROUP's check failed: CREATE is refused */
 	const struct hutch_grant *grant;
 	hutch_policy_fn parse;
 	uint32_t worker_uid; /* this invocation's, for the policy parser */
@@ -375,7 +376,10 @@ static int handle_create(struct monitor *m, const struct hutch_msg *msg)
 	strcpy(a.root_path, m->root_path);
 	const char *what = "policy";
 	int pidfd = -1, cleanup[2] = {-1, -1}, probe_wait[2] = {-1, -1};
-	int r = grant_create_ok(m->grant, c, &m->limits);
+	/* The worker sends CREATE without waiting for CGROUP's reply. */
+	int r = m->limits_error < 0 ? m->limits_error : grant_create_ok(m->grant, c, &m->limits);
+	if (m->limits_error < 0)
+		what = "cgroup limits";
 	if (r < 0) {
 		hutch_send_reply(m->sock, r, what, NULL, 0);
 		return 1;
@@ -515,6 +519,7 @@ int broker_main(int sock, pid_t worker, uint32_t worker_uid, const struct hutch_
 			const char *what = NULL;
 			r = cgroup_check_limits(&msg->u.cgroup, &what);
 			m.limits = msg->u.cgroup;
+			m.limits_error = r;
 			hutch_send_reply(m.sock, r, r < 0 ? what : NULL, NULL, 0);
 			break;
 		}

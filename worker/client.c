@@ -126,12 +126,9 @@ void prefetch_root_file(struct client *c, enum hutch_root_file which)
 	c->files[which].state = FILE_PENDING;
 }
 
-int call_fd(struct client *c, uint32_t type, const void *body, int send_fd, int *fd)
+/* The reply to `type`, the next one to read, and its fd if it has one. */
+static int finish_call(struct client *c, uint32_t type, int *fd)
 {
-	/* Sent before the posted replies are read: one round trip for all. */
-	if (hutch_send(c->sock, type, body, &send_fd, send_fd >= 0 ? 1 : 0) < 0)
-		lost_broker(c);
-	collect(c);
 	int r = receive_reply(c, type);
 	if (r == 0)
 		return 0; /* EXEC: the payload runs */
@@ -145,6 +142,31 @@ int call_fd(struct client *c, uint32_t type, const void *body, int send_fd, int 
 	else if (want)
 		close(c->reply->fds[0]);
 	return c->reply->u.reply.error;
+}
+
+int call_fd(struct client *c, uint32_t type, const void *body, int send_fd, int *fd)
+{
+	/* Sent before the posted replies are read: one round trip for all. */
+	if (hutch_send(c->sock, type, body, &send_fd, send_fd >= 0 ? 1 : 0) < 0)
+		lost_broker(c);
+	collect(c);
+	return finish_call(c, type, fd);
+}
+
+int call_pair(struct client *c, uint32_t first, const void *first_body, int *first_err,
+	      uint32_t type, const void *body, int *fd)
+{
+	if (hutch_send(c->sock, first, first_body, NULL, 0) < 0)
+		lost_broker(c);
+	/* A send error here may be the broker refusing `first`: its reply says. */
+	bool sent = hutch_send(c->sock, type, body, NULL, 0) == 0;
+	collect(c);
+	*first_err = finish_call(c, first, NULL);
+	if (*first_err < 0)
+		return *first_err;
+	if (!sent)
+		lost_broker(c);
+	return finish_call(c, type, fd);
 }
 
 _Noreturn void step_error(struct client *c, const char *step, int err)

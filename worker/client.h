@@ -39,6 +39,12 @@ struct client {
  * lost broker is fatal. */
 int call_fd(struct client *c, uint32_t type, const void *body, int send_fd, int *fd);
 int call(struct client *c, uint32_t type, const void *body, int *fd);
+/* Two requests in one round trip: `first` (no fd in its reply) and then
+ * `type`. If `first` fails (*first_err < 0, the reply's `what` in c->reply)
+ * that is returned and the second reply is left unread: the caller exits.
+ * The broker must refuse `type` when `first` failed. */
+int call_pair(struct client *c, uint32_t first, const void *first_body, int *first_err,
+	      uint32_t type, const void *body, int *fd);
 /*
  * Send a request whose reply carries no fd and only says done or failed,
  * without waiting for it (the container init executes requests in order):

@@ -202,15 +202,18 @@ static void create(struct client *c)
 	bind_user_create(&cr);
 	strcpy(cr.machine, c->s->machine);
 	strcpy(cr.hostname, c->s->hostname);
-	int r = call(c, HUTCH_MSG_CGROUP, &c->s->res.cg, NULL);
-	if (r < 0) {
+	/* The limits and the container in one round trip: the broker refuses
+	 * CREATE after limits it rejected. */
+	int cg_err = 0;
+	int r = call_pair(c, HUTCH_MSG_CGROUP, &c->s->res.cg, &cg_err, HUTCH_MSG_CREATE, &cr,
+			  &c->oom_fd);
+	if (cg_err < 0) {
 		const char *setting = c->reply->u.reply.what;
 		log_error("%s=%s: %s", setting, !strcmp(setting, "Slice") ? c->s->res.cg.slice : "",
-			  r == -EDOM ? "MemorySwapMax= on cgroup v1 needs a finite MemoryMax="
-				     : "value out of range");
+			  cg_err == -EDOM ? "MemorySwapMax= on cgroup v1 needs a finite MemoryMax="
+					  : "value out of range");
 		exit(1);
 	}
-	r = call(c, HUTCH_MSG_CREATE, &cr, &c->oom_fd);
 	const char *what = c->reply->u.reply.what;
 	if (r == -EADDRINUSE && !strcmp(what, "uid range")) {
 		if (c->s->userns == HUTCH_USERNS_PICK)
