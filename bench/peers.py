@@ -121,6 +121,12 @@ class HutchDefaults(Hutch):
         return [self.binary, "-q", "-P", "-D", root, "-M", tag] + payload
 
 
+class HutchBase(Hutch):
+    """Another hutch build (HUTCH_BASE_BIN, e.g. main's) with the workload-1
+    flags, interleaved with this one: a before/after under equal load."""
+    name = "hutch-base"
+
+
 class Bwrap(Peer):
     name, binary = "bwrap", "bwrap"
 
@@ -272,7 +278,9 @@ CLASSES = {"bwrap": Bwrap, "bwrap-eq": BwrapEq, "nspawn": Nspawn, "nspawn-ro": N
            "runc": Runc, "firejail": Firejail, "unshare": Unshare}
 
 
-def make(name, work, hutch_bin):
+def make(name, work, hutch_bin, base_bin=None):
+    if name == "hutch-base":
+        return HutchBase(work, base_bin)
     if name == "hutch":
         return Hutch(work, hutch_bin)
     if name == "hutch-defaults":

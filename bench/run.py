@@ -12,6 +12,8 @@ Environment (all optional):
   BENCH_HYPERFINE=1              also time workload 1 with hyperfine -N (not
                                  interleaved: a cross-check of the medians)
   HUTCH_BIN=build/hutch HUTCH_ROOTFS=build/rootfs
+  HUTCH_BASE_BIN=/path/to/hutch  workload 1 also runs this other build as
+                                 "hutch-base" (before/after, interleaved)
   HUTCH_DEBIAN=/var/cache/hutch-tests/debian-bookworm
   BENCH_OUT=bench/results        raw samples: <dir>/<date>.json
   BENCH_SUMMARY=bench/RESULTS.md
@@ -42,7 +44,7 @@ from lib import TOP, Work, env_int, loadavg, log, tool_version  # noqa: E402
 WORKLOADS = ["audit", "start", "boot", "density", "throughput"]
 PEERS_FOR = {
     "audit": P.ALL,
-    "start": P.ALL,
+    "start": P.ALL + ["hutch-base"],
     "density": ["hutch", "bwrap", "nspawn-ro", "runc"],
     "throughput": ["hutch", "bwrap", "nspawn"],
 }
@@ -77,7 +79,9 @@ def pick_peers(ctx, names, skipped):
         base = {"nspawn-ro": "nspawn", "hutch-defaults": "hutch"}.get(n, n)
         if want and base not in want and n not in want:
             continue
-        p = P.make(n, ctx.work, ctx.hutch_bin)
+        if n == "hutch-base" and not ctx.base_bin:
+            continue
+        p = P.make(n, ctx.work, ctx.hutch_bin, ctx.base_bin)
         ok, why = p.available()
         if not ok:
             skipped[n] = why
@@ -110,8 +114,12 @@ def main(argv):
         # run must not change what is measured.
         hutch_bin = os.path.join(work.dir, "hutch")
         shutil.copy2(hutch_src, hutch_bin)
+        base_bin = None
+        if os.environ.get("HUTCH_BASE_BIN"):
+            base_bin = os.path.join(work.dir, "hutch-base")
+            shutil.copy2(os.environ["HUTCH_BASE_BIN"], base_bin)
         ctx = types.SimpleNamespace(work=work, hutch_bin=hutch_bin, rootfs=rootfs,
-                                    debian=debian)
+                                    debian=debian, base_bin=base_bin)
         res = {"meta": meta(hutch_src, hutch_bin), "skipped": {}}
         probe = P.make("hutch", work, hutch_bin)
         res["meta"]["hutch_private_network"] = probe.private_network

@@ -54,12 +54,16 @@ struct userns {
 	int lock_fd;  /* flock on the uid range, held while the container lives */
 	int probe_fd; /* the idmap probe's detached tree: its close waits for an RCU
 			 grace period, so the monitor closes it off the start path */
+	int helper[2]; /* pidfds of the killed helpers that made fd and idmap_fd:
+			  reaped off the start path (userns_reap), -1: none */
 	uint32_t base, count;
 };
 /* may_chown: false when the root must not be changed (read-only image,
  * ephemeral overlay); a chown shift is then refused with -EROFS. */
 int userns_prepare(const struct hutch_create *c, const struct hutch_grant *g, int root_fd,
 		   bool may_chown, struct userns *u, const char **what);
+/* Wait for the helpers, killed already (the monitor, once the container runs). */
+void userns_reap(struct userns *u);
 void userns_release(struct userns *u);
 /* chown.c: nspawn -U's ownership shift of a tree, ids [from, from+count) -> to. */
 int chown_tree(int root_fd, uint32_t from, uint32_t to, uint32_t count, bool progress);
@@ -195,6 +199,16 @@ unsigned cgroup_v1_needed(const struct hutch_cgroup *l);
 bool cgroup_devices_standard(const struct hutch_cgroup *l);
 int cgroup_apply_limits(const int fd[CG_HIER], const struct hutch_cgroup *l, const char **what);
 int cgroup_devices(const int fd[CG_HIER], const struct hutch_cgroup *l, const char **what);
+/* devprog.c: the device program, pinned in bpffs between starts (checked
+ * against the generated instructions before any use). */
+struct bpf_insn;
+#define DEVPROG_DIR "/sys/fs/bpf/hutch"
+#define DEVPROG_NAME_MAX 48
+#define DEVPROG_INSNS_MAX (8 + HUTCH_MAX_DEVICES * 8)
+int devprog_cache_dir(const char *dir); /* fd of the checked directory */
+void devprog_name(const struct bpf_insn *p, size_t n, char name[DEVPROG_NAME_MAX]);
+int devprog_check(int fd, const struct bpf_insn *p, size_t n);
+int devprog_get(int dir_fd, const struct bpf_insn *p, size_t n);
 
 /* How the root is made (container_args.root_how). */
 #define ROOT_IMAGE   (1u << 0) /* root_fd is the detached mount of an image */
@@ -214,6 +228,7 @@ struct container_args {
 	const struct hutch_grant *grant;
 	int cleanup_sock;  /* to the monitor: overlay work dirs to remove at the end */
 	int inaccessible_fd; /* detached tmpfs with /run/host/inaccessible's nodes */
+	int probe_done;    /* pipe to the monitor, closed once userns.probe_fd is */
 };
 
 _Noreturn void container_main(struct container_args *a);

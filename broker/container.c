@@ -297,7 +297,10 @@ _Noreturn void container_main(struct container_args *a)
 	struct init_state s = {.a = a, .root = -1, .slave = -1, .creds = {.mnt = -1}};
 	int r0;
 	const char *what = NULL;
-	closep(&a->userns.probe_fd); /* the monitor's copy is the last one */
+	closep(&a->userns.probe_fd); /* the monitor's copy is the last one: */
+	closep(&a->probe_done);       /* it waits for this to hang up */
+	closep(&a->userns.helper[0]); /* the monitor reaps them */
+	closep(&a->userns.helper[1]);
 	/* If the monitor dies, so does the container, and with it every mount. */
 	/* (getppid() is 0 here: the monitor is outside our PID namespace.) */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)

@@ -283,9 +283,10 @@ int cgroup_devices(const int fd[CG_HIER], const struct hutch_cgroup *l, const ch
 	if (fd[CG_V2] < 0)
 		return fd[CG_DEVICES] >= 0 ? 0 : -EOPNOTSUPP; /* no fence at all: refuse */
 	*what = "device program";
-	struct bpf_insn prog[8 + HUTCH_MAX_DEVICES * 8];
+	struct bpf_insn prog[DEVPROG_INSNS_MAX];
 	size_t n = build_program(l, prog);
-	int pfd = bpf_prog_load(BPF_PROG_TYPE_CGROUP_DEVICE, "hutch_devices", "GPL", prog, n, NULL);
+	_cleanup_close_ int dir = devprog_cache_dir(DEVPROG_DIR); /* < 0: load afresh */
+	int pfd = devprog_get(dir, prog, n);
 	if (pfd < 0)
 		return pfd;
 	r = bpf_prog_attach(pfd, fd[CG_V2], BPF_CGROUP_DEVICE, BPF_F_ALLOW_MULTI);

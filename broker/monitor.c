@@ -39,6 +39,7 @@ struct monitor {
 	struct ephemeral eph; /* btrfs snapshot for --ephemeral */
 	struct permit_state permits;
 	struct hutch_cgroup limits; /* CGROUP, checked; used by CREATE */
+	int limits_error;           /* CGROUP's check failed: CREATE is refused */
 	const struct hutch_grant *grant;
 	hutch_policy_fn parse;
 	uint32_t worker_uid; /* this invocation's, for the policy parser */
@@ -210,8 +211,12 @@ static int wait_worker(struct monitor *m)
  * Runs after CREATE: the container init owns the worker socket now. The exit
  * status is computed here (hutch's own answer to its caller); the worker only
  * gets it, in SIGUSR1's value, to word the status line it prints.
+ * *probe_fd (the idmap probe's tree) is closed once probe_wait hangs up, that
+ * is once the init has closed its copy: the last close waits out an RCU grace
+ * period, which must be the monitor's and not the starting container's.
  */
-static int supervise(struct monitor *m, int pidfd, const struct hutch_create *c)
+static int supervise(struct monitor *m, int pidfd, const struct hutch_create *c, int *probe_fd,
+		     int probe_wait)
 {
 	_cleanup_close_ int sfd = open_signalfd();
 	if (sfd < 0) {
@@ -220,12 +225,13 @@ static int supervise(struct monitor *m, int pidfd, const struct hutch_create *c)
 	}
 	siginfo_t csi = {0};
 	for (bool done = false; !done;) {
-		struct pollfd p[3] = {
+		struct pollfd p[4] = {
 			{.fd = pidfd, .events = POLLIN},
 			{.fd = sfd, .events = POLLIN},
 			{.fd = m->worker ? m->worker_pidfd : -1, .events = POLLIN},
+			{.fd = probe_wait, .events = POLLIN},
 		};
-		if (poll(p, 3, -1) < 0) {
+		if (poll(p, 4, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
@@ -243,9 +249,16 @@ static int supervise(struct monitor *m, int pidfd, const struct hutch_create *c)
 			if (ws == HUTCH_WORKER_EXIT_KILL || ws >= 128)
 				syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
 		}
+		if (p[3].revents) {
+			closep(probe_fd);
+			*probe_fd = -1;
+			closep(&probe_wait);
+			probe_wait = -1;
+		}
 		if (p[0].revents)
 			done = waitid(P_PIDFD, (id_t)pidfd, &csi, WEXITED) == 0;
 	}
+	closep(&probe_wait);
 	bool boot = c->flags & HUTCH_CREATE_BOOT;
 	int status = exit_status_of(&csi, boot);
 	/* The worker drains the console, prints the status line and leaves. */
@@ -300,6 +313,41 @@ static int setup_cgroup(struct monitor *m, const struct hutch_create *c, struct 
 	return r;
 }
 
+/* The monitor once the container init runs: confine itself, supervise,
+ * and tear down what the container used when it is gone. */
+static int run_container(struct monitor *m, struct container_args *a, struct cgroup *cg, int pidfd,
+			 int cleanup, int probe_wait)
+{
+	int r;
+	/* From here on only the container init talks to the worker. */
+	close(m->sock);
+	m->sock = -1;
+	close(m->root_fd);
+	m->root_fd = -1;
+	cgroup_close(cg); /* removal still needed, by path */
+	if ((r = sandbox_monitor()) < 0) {
+		errno = -r;
+		log_error("broker: cannot confine the monitor: %m");
+		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+	}
+	/* Closing the probe's tree waits out an RCU grace period: done in
+	 * supervise once the init has dropped its copy (or here, without the
+	 * pipe), beside the container's start and never in its way. */
+	if (probe_wait < 0)
+		closep(&a->userns.probe_fd);
+	userns_reap(&a->userns); /* the helpers had to be scheduled to die */
+	int status = supervise(m, pidfd, &a->create, &a->userns.probe_fd, probe_wait);
+	close(pidfd);
+	binds_cleanup(cleanup);
+	close(cleanup);
+	ephemeral_release(&m->eph);
+	userns_release(&a->userns); /* the uid range is free again */
+	mcs_release(m);
+	cg->worker = m->worker; /* 0 once reaped: its pid may be another's now */
+	cgroup_remove(cg);
+	return status;
+}
+
 static int handle_create(struct monitor *m, const struct hutch_msg *msg)
 {
 	const struct hutch_create *c = &msg->u.create;
@@ -310,6 +358,8 @@ static int handle_create(struct monitor *m, const struct hutch_msg *msg)
 	struct cgroup cg;
 	struct container_args a = {
 		.inaccessible_fd = -1,
+		.probe_done = -1,
+		.userns = {.fd = -1, .idmap_fd = -1, .lock_fd = -1, .probe_fd = -1, .helper = {-1, -1}},
 		.sock = m->sock,
 		.root_fd = m->root_fd,
 		.root_how = m->root_how,
@@ -320,8 +370,11 @@ static int handle_create(struct monitor *m, const struct hutch_msg *msg)
 	};
 	strcpy(a.root_path, m->root_path);
 	const char *what = "policy";
-	int pidfd = -1, cleanup[2] = {-1, -1};
-	int r = grant_create_ok(m->grant, c, &m->limits);
+	int pidfd = -1, cleanup[2] = {-1, -1}, probe_wait[2] = {-1, -1};
+	/* The worker sends CREATE without waiting for CGROUP's reply. */
+	int r = m->limits_error < 0 ? m->limits_error : grant_create_ok(m->grant, c, &m->limits);
+	if (m->limits_error < 0)
+		what = "cgroup limits";
 	if (r < 0) {
 		hutch_send_reply(m->sock, r, what, NULL, 0);
 		return 1;
@@ -342,6 +395,10 @@ static int handle_create(struct monitor *m, const struct hutch_msg *msg)
 		what = "SELinux relabel";
 	if (r == 0 && cg.fd[CG_V2] >= 0 && a.userns.fd >= 0 && (r = cgroup_delegate(&cg, a.userns.base)) < 0)
 		what = "cgroup";
+	/* Hangs up when the init has dropped its copy of the idmap probe
+	 * (without the pipe the probe is closed at once, as before). */
+	if (r == 0 && a.userns.probe_fd >= 0 && pipe2(probe_wait, O_CLOEXEC) == 0)
+		a.probe_done = probe_wait[1];
 	if (r == 0) {
 		a.has_cgroup = cg.fd[CG_V2] >= 0;
 		a.cg = cg;
@@ -349,41 +406,20 @@ static int handle_create(struct monitor *m, const struct hutch_msg *msg)
 		r = clone_container(&a, &cg, &pidfd);
 	}
 	closep(&cleanup[1]);
+	closep(&probe_wait[1]);
 	closep(&a.inaccessible_fd);
 	closep(&a.userns.fd); /* the container init has its own copies */
 	closep(&a.userns.idmap_fd);
 	if (r < 0) {
 		hutch_send_reply(m->sock, r, what, NULL, 0);
 		closep(&cleanup[0]);
+		closep(&probe_wait[0]);
 		userns_release(&a.userns);
 		mcs_release(m);
 		cgroup_remove(&cg);
 		return 1;
 	}
-	/* From here on only the container init talks to the worker. */
-	close(m->sock);
-	m->sock = -1;
-	close(m->root_fd);
-	m->root_fd = -1;
-	cgroup_close(&cg); /* removal still needed, by path */
-	if ((r = sandbox_monitor()) < 0) {
-		errno = -r;
-		log_error("broker: cannot confine the monitor: %m");
-		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
-	}
-	/* The init dropped its copy first thing: closing the probe's tree waits
-	 * out an RCU grace period here, beside the container's start. */
-	closep(&a.userns.probe_fd);
-	int status = supervise(m, pidfd, c);
-	close(pidfd);
-	binds_cleanup(cleanup[0]);
-	close(cleanup[0]);
-	ephemeral_release(&m->eph);
-	userns_release(&a.userns); /* the uid range is free again */
-	mcs_release(m);
-	cg.worker = m->worker; /* 0 once reaped: its pid may be another's now */
-	cgroup_remove(&cg);
-	return status;
+	return run_container(m, &a, &cg, pidfd, cleanup[0], probe_wait[0]);
 }
 
 static _Noreturn void violation(struct monitor *m, const char *why)
@@ -478,6 +514,7 @@ int broker_main(int sock, pid_t worker, uint32_t worker_uid, const struct hutch_
 			const char *what = NULL;
 			r = cgroup_check_limits(&msg->u.cgroup, &what);
 			m.limits = msg->u.cgroup;
+			m.limits_error = r;
 			hutch_send_reply(m.sock, r, r < 0 ? what : NULL, NULL, 0);
 			break;
 		}

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The worker's side of the conversation with the broker (worker/main.c). */
+/* The worker's side of the conversation with the broker (worker/client.c). */
 #ifndef HUTCH_WORKER_CLIENT_H
 #define HUTCH_WORKER_CLIENT_H
 
@@ -21,14 +21,16 @@ struct client {
 	 * first: their replies are read, in order, before anything else is. */
 	struct {
 		const char *step; /* for error messages; NULL: a prefetched file */
-		int file;         /* enum hutch_root_file of a prefetch */
+		int file;         /* enum hutch_root_file of a prefetch, or -1 */
+		int settings;     /* enum hutch_settings_file of a prefetch, or 0 */
 	} posted[CLIENT_MAX_POSTED];
 	unsigned n_posted;
 	/* Prefetched OPEN_FILE replies, by enum hutch_root_file. */
 	struct {
 		enum { FILE_NONE, FILE_PENDING, FILE_READY } state;
 		int error, fd;
-	} files[HUTCH_FILE_MAX];
+	} files[HUTCH_FILE_MAX], settings[HUTCH_SETTINGS_MAX];
+	char settings_name[HUTCH_NAME_MAX + 1]; /* what settings[] were asked for */
 	bool progress_shown; /* a PROGRESS line is on the terminal */
 };
 
@@ -37,6 +39,12 @@ struct client {
  * lost broker is fatal. */
 int call_fd(struct client *c, uint32_t type, const void *body, int send_fd, int *fd);
 int call(struct client *c, uint32_t type, const void *body, int *fd);
+/* Two requests in one round trip: `first` (no fd in its reply) and then
+ * `type`. If `first` fails (*first_err < 0, the reply's `what` in c->reply)
+ * that is returned and the second reply is left unread: the caller exits.
+ * The broker must refuse `type` when `first` failed. */
+int call_pair(struct client *c, uint32_t first, const void *first_body, int *first_err,
+	      uint32_t type, const void *body, int *fd);
 /*
  * Send a request whose reply carries no fd and only says done or failed,
  * without waiting for it (the container init executes requests in order):
@@ -54,5 +62,11 @@ void collect(struct client *c);
 _Noreturn void step_error(struct client *c, const char *step, int err);
 /* Read one of the files OPEN_FILE names (at most 4 MiB) through the broker. */
 int read_root_file(struct client *c, enum hutch_root_file which, char **buf, size_t *len);
+/* A settings_reader (ctx: the client) for .nspawn files and profiles. */
+int client_read_settings_file(void *ctx, enum hutch_settings_file where, const char *name,
+			      char **buf, size_t *len);
+void client_prefetch_settings(void *ctx, const enum hutch_settings_file *where, size_t n,
+			      const char *name);
+void client_forget_settings(void *ctx);
 
 #endif

@@ -30,171 +30,11 @@
 #include "userdb.h"
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-#define MAX_DB_FILE (4u << 20)
 
 /* The root as the user named it: the image file or the directory. */
 static const char *root_of(const struct settings *s)
 {
 	return s->fsroot.image[0] ? s->fsroot.image : s->directory;
-}
-
-/* Long work in the broker (copying a template) reports as it goes. */
-static void show_progress(struct client *c, const struct hutch_progress *p)
-{
-	if (c->s->quiet || !isatty(STDERR_FILENO))
-		return;
-	fprintf(stderr, "\rhutch: copying %s: %llu files, %llu MiB", c->s->fsroot.template_dir,
-		(unsigned long long)p->files, (unsigned long long)(p->bytes >> 20));
-	c->progress_shown = true;
-}
-
-int call(struct client *c, uint32_t type, const void *body, int *fd)
-{
-	return call_fd(c, type, body, -1, fd);
-}
-
-/* A reply must be a REPLY record; anything else (or EOF) ends hutch. */
-/*
- * A container init that failed a step replies and exits, maybe with posted
- * requests of ours still unread: the kernel then reports ECONNRESET once,
- * ahead of the replies already queued for us. Read on to get them.
- */
-static int recv_queued(struct client *c, const char **why)
-{
-	int r = hutch_recv(c->sock, c->reply, why);
-	return r == -ECONNRESET ? hutch_recv(c->sock, c->reply, why) : r;
-}
-
-static int receive_reply(struct client *c, uint32_t type)
-{
-	const char *why = NULL;
-	int r;
-	while ((r = recv_queued(c, &why)) > 0 &&
-	       c->reply->hdr.type == HUTCH_MSG_PROGRESS && type == HUTCH_MSG_OPEN_ROOT)
-		show_progress(c, &c->reply->u.progress);
-	if (c->progress_shown) {
-		fputc('\n', stderr);
-		c->progress_shown = false;
-	}
-	if (r == 0 && type == HUTCH_MSG_EXEC)
-		return 0; /* the socket closed on exec: the payload runs */
-	if (r <= 0 || c->reply->hdr.type != HUTCH_MSG_REPLY) {
-		log_error("broker ended the conversation (%s)", r < 0 ? why : "no reply");
-		exit(1);
-	}
-	return 1;
-}
-
-void collect(struct client *c)
-{
-	for (unsigned i = 0; i < c->n_posted; i++) {
-		const char *step = c->posted[i].step;
-		receive_reply(c, HUTCH_MSG_REPLY);
-		int err = c->reply->u.reply.error;
-		unsigned want = step || err < 0 ? 0 : hutch_reply_fds(HUTCH_MSG_OPEN_FILE);
-		if (c->reply->nfds != want) {
-			log_error("broker reply carries %u fds, expected %u", c->reply->nfds, want);
-			exit(1);
-		}
-		if (!step) { /* a prefetched file: kept for read_root_file() */
-			int which = c->posted[i].file;
-			c->files[which].state = FILE_READY;
-			c->files[which].error = err;
-			c->files[which].fd = want ? c->reply->fds[0] : -1;
-		} else if (err < 0) {
-			step_error(c, step, err);
-		}
-	}
-	c->n_posted = 0;
-}
-
-/* A send failed: the container init may have ended on an earlier posted
- * request, whose reply says why; else the broker is gone. */
-static _Noreturn void lost_broker(struct client *c)
-{
-	int err = errno;
-	if (c->n_posted)
-		collect(c);
-	errno = err;
-	log_error("lost the broker: %m");
-	exit(1);
-}
-
-static void send_posted(struct client *c, uint32_t type, const void *body, const char *step,
-			int file)
-{
-	if (c->n_posted == CLIENT_MAX_POSTED)
-		collect(c);
-	if (hutch_send(c->sock, type, body, NULL, 0) < 0)
-		lost_broker(c);
-	c->posted[c->n_posted].step = step;
-	c->posted[c->n_posted++].file = file;
-}
-
-void post(struct client *c, uint32_t type, const void *body, const char *step)
-{
-	send_posted(c, type, body, step, -1);
-}
-
-void prefetch_root_file(struct client *c, enum hutch_root_file which)
-{
-	struct hutch_open_file f = {.which = which};
-	send_posted(c, HUTCH_MSG_OPEN_FILE, &f, NULL, (int)which);
-	c->files[which].state = FILE_PENDING;
-}
-
-int call_fd(struct client *c, uint32_t type, const void *body, int send_fd, int *fd)
-{
-	/* Sent before the posted replies are read: one round trip for all. */
-	if (hutch_send(c->sock, type, body, &send_fd, send_fd >= 0 ? 1 : 0) < 0)
-		lost_broker(c);
-	collect(c);
-	int r = receive_reply(c, type);
-	if (r == 0)
-		return 0; /* EXEC: the payload runs */
-	unsigned want = c->reply->u.reply.error == 0 ? hutch_reply_fds(type) : 0;
-	if (c->reply->nfds != want) {
-		log_error("broker reply carries %u fds, expected %u", c->reply->nfds, want);
-		exit(1);
-	}
-	if (want && fd)
-		*fd = c->reply->fds[0];
-	else if (want)
-		close(c->reply->fds[0]);
-	return c->reply->u.reply.error;
-}
-
-_Noreturn void step_error(struct client *c, const char *step, int err)
-{
-	const char *what = c->reply->u.reply.what;
-	errno = -err;
-	if (err == -ELOOP)
-		log_error("%s: %s in the container is a symlink; refusing to mount over it", step,
-			  what[0] ? what : "a mount target");
-	else
-		log_error("%s%s%s: %m", step, what[0] ? " " : "", what);
-	exit(1);
-}
-
-/* Read one of the image's well-known files through the broker. */
-int read_root_file(struct client *c, enum hutch_root_file which, char **buf, size_t *len)
-{
-	struct hutch_open_file f = {.which = which};
-	int fd = -1, r;
-	if (c->files[which].state == FILE_PENDING)
-		collect(c);
-	if (c->files[which].state == FILE_READY) {
-		c->files[which].state = FILE_NONE;
-		r = c->files[which].error;
-		fd = c->files[which].fd;
-	} else {
-		r = call(c, HUTCH_MSG_OPEN_FILE, &f, &fd);
-	}
-	if (r < 0)
-		return r;
-	r = read_fd_bounded(fd, MAX_DB_FILE, buf, len);
-	close(fd);
-	return r;
 }
 
 /*
@@ -285,23 +125,6 @@ static void open_root(struct client *c)
 	exit(1);
 }
 
-/* .nspawn files and profiles, through the broker (settings_reader). */
-static int read_settings_file(void *ctx, enum hutch_settings_file where, const char *name,
-			      char **buf, size_t *len)
-{
-	struct hutch_open_settings o = {.where = where};
-	if (strlen(name) >= sizeof o.name)
-		return -ENAMETOOLONG;
-	strcpy(o.name, name);
-	int fd = -1;
-	int r = call(ctx, HUTCH_MSG_OPEN_SETTINGS, &o, &fd);
-	if (r < 0)
-		return r;
-	r = read_fd_bounded(fd, HUTCH_SETTINGS_FILE_MAX, buf, len);
-	close(fd);
-	return r;
-}
-
 static void check_os_tree(struct client *c)
 {
 	char *buf = NULL;
@@ -379,15 +202,18 @@ static void create(struct client *c)
 	bind_user_create(&cr);
 	strcpy(cr.machine, c->s->machine);
 	strcpy(cr.hostname, c->s->hostname);
-	int r = call(c, HUTCH_MSG_CGROUP, &c->s->res.cg, NULL);
-	if (r < 0) {
+	/* The limits and the container in one round trip: the broker refuses
+	 * CREATE after limits it rejected. */
+	int cg_err = 0;
+	int r = call_pair(c, HUTCH_MSG_CGROUP, &c->s->res.cg, &cg_err, HUTCH_MSG_CREATE, &cr,
+			  &c->oom_fd);
+	if (cg_err < 0) {
 		const char *setting = c->reply->u.reply.what;
 		log_error("%s=%s: %s", setting, !strcmp(setting, "Slice") ? c->s->res.cg.slice : "",
-			  r == -EDOM ? "MemorySwapMax= on cgroup v1 needs a finite MemoryMax="
-				     : "value out of range");
+			  cg_err == -EDOM ? "MemorySwapMax= on cgroup v1 needs a finite MemoryMax="
+					  : "value out of range");
 		exit(1);
 	}
-	r = call(c, HUTCH_MSG_CREATE, &cr, &c->oom_fd);
 	const char *what = c->reply->u.reply.what;
 	if (r == -EADDRINUSE && !strcmp(what, "uid range")) {
 		if (c->s->userns == HUTCH_USERNS_PICK)
@@ -728,7 +554,9 @@ int worker_main(int sock, uint32_t worker_uid, int argc, char **argv, const stru
 		return 1;
 	if (s.check_policy)
 		return check_policy(&c);
-	struct settings_reader reader = {.read = read_settings_file, .ctx = &c};
+	struct settings_reader reader = {.read = client_read_settings_file,
+					 .prefetch = client_prefetch_settings,
+					 .forget = client_forget_settings, .ctx = &c};
 	if (s.sources.show_profile[0])
 		return profile_show(s.sources.show_profile, &reader) < 0 ? 1 : 0;
 	/* The profile and a trusted .nspawn file come first: they may ask for
@@ -741,6 +569,11 @@ int worker_main(int sock, uint32_t worker_uid, int argc, char **argv, const stru
 	    settings_finish(&s, tty, tty) < 0 || policy_apply(&s, grant) < 0)
 		return 1;
 	open_root(&c);
+	/* Asked for together, and with the .nspawn file beside the root (which
+	 * cannot change the root): one round trip to the monitor, not four. */
+	prefetch_root_file(&c, HUTCH_FILE_OS_RELEASE_ETC);
+	prefetch_root_file(&c, HUTCH_FILE_PASSWD);
+	prefetch_root_file(&c, HUTCH_FILE_GROUP);
 	r = settings_load_beside_root(&s, argc, argv, &reader);
 	if (r < 0 || (r > 0 && (settings_finish(&s, tty, tty) < 0 || policy_apply(&s, grant) < 0)))
 		return 1;
@@ -750,10 +583,6 @@ int worker_main(int sock, uint32_t worker_uid, int argc, char **argv, const stru
 	static struct hutch_seccomp filter; /* 32 KiB: not on the stack */
 	if (syscall_filter_compile_settings(&s, &filter) < 0)
 		return 1;
-	/* Asked for together: one round trip to the monitor, not three. */
-	prefetch_root_file(&c, HUTCH_FILE_OS_RELEASE_ETC);
-	prefetch_root_file(&c, HUTCH_FILE_PASSWD);
-	prefetch_root_file(&c, HUTCH_FILE_GROUP);
 	check_os_tree(&c);
 	bind_user_prepare(&c);
 	struct identity id;

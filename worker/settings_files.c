@@ -213,13 +213,19 @@ int settings_load(struct settings *s, int argc, char **argv, const struct settin
 					      sizeof profile_path)) < 0)
 		return r;
 	bool have_file = false;
+	if (s->sources.mode != SETTINGS_NO && rd->prefetch)
+		rd->prefetch(rd->ctx, trusted, ARRAY_SIZE(trusted), s->machine);
 	for (size_t i = 0; s->sources.mode != SETTINGS_NO && i < ARRAY_SIZE(trusted) && !have_file;
 	     i++) {
 		r = read_nspawn(s, rd, trusted[i], &nspawn);
 		if (r < 0)
-			return r;
+			break;
 		have_file = r > 0;
 	}
+	if (rd->forget)
+		rd->forget(rd->ctx);
+	if (r < 0)
+		return r;
 	look_beside_root = s->sources.mode != SETTINGS_NO && !have_file;
 	return apply_sources(s, argc, argv, have_file);
 }

@@ -39,6 +39,11 @@ struct settings_sources {
 struct settings_reader {
 	int (*read)(void *ctx, enum hutch_settings_file where, const char *name, char **buf,
 		    size_t *len);
+	/* Optional: ask for these files at once (one round trip), then read()
+	 * them in order; forget() drops what was asked for and not read. */
+	void (*prefetch)(void *ctx, const enum hutch_settings_file *where, size_t n,
+			 const char *name);
+	void (*forget)(void *ctx);
 	void *ctx;
 };
 

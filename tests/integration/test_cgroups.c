@@ -11,11 +11,17 @@
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
 
+#include <bpf/bpf.h>
+#include <dirent.h>
+#include <errno.h>
+#include <linux/bpf.h>
 #include <linux/magic.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -373,5 +379,136 @@ Test(cgroups, what_needs_cap_sys_resource_fails_clearly, .timeout = 240)
 		cr_expect(strstr(r.err, "hutch: cannot set the payload's oom score") &&
 			  strstr(r.err, "CAP_SYS_RESOURCE"), "%s", r.err);
 	}
+	run_result_free(&r);
+}
+
+/* ---- the device program cache (/sys/fs/bpf/hutch) ------------------------
+ * Each test works in a private mount namespace with its own /sys/fs/bpf,
+ * so the host's cache is never touched. */
+
+static void private_bpffs(const char *fstype)
+{
+	struct statfs sf;
+	if (!(statfs("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC) &&
+	    !(statfs("/sys/fs/cgroup/unified", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC))
+		cr_skip_test("no cgroup v2 hierarchy: no device program");
+	cr_assert_eq(unshare(CLONE_NEWNS), 0, "%s", strerror(errno));
+	cr_assert_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
+	cr_assert_eq(mount(fstype, "/sys/fs/bpf", fstype, MS_NOSUID | MS_NODEV, "mode=0700"), 0,
+		     "%s on /sys/fs/bpf: %s", fstype, strerror(errno));
+}
+
+/* Ids of the device programs on the running container's v2 cgroup. */
+static uint32_t attached_ids(const char *name, uint32_t ids[8])
+{
+	int fd = open(cg_path("", name, NULL), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cr_assert_geq(fd, 0, "%s: %s", cg_path("", name, NULL), strerror(errno));
+	uint32_t n = 8, flags = 0;
+	cr_assert_eq(bpf_prog_query(fd, BPF_CGROUP_DEVICE, 0, &flags, ids, &n), 0, "%s", strerror(errno));
+	close(fd);
+	return n;
+}
+
+static uint32_t id_of(int fd)
+{
+	struct bpf_prog_info info = {0};
+	uint32_t len = sizeof info;
+	cr_assert_eq(bpf_obj_get_info_by_fd(fd, &info, &len), 0);
+	return info.id;
+}
+
+/* The one pin in /sys/fs/bpf/hutch (path into buf), or NULL. */
+static const char *the_pin(char *buf, size_t size)
+{
+	DIR *d = opendir("/sys/fs/bpf/hutch");
+	struct dirent *de;
+	const char *found = NULL;
+	while (d && (de = readdir(d)))
+		if (!strncmp(de->d_name, "dev-", 4)) {
+			cr_assert_null(found, "more than one device program pinned");
+			snprintf(buf, size, "/sys/fs/bpf/hutch/%s", de->d_name);
+			found = buf;
+		}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+Test(cgroups, device_program_loaded_without_bpffs, .timeout = 240)
+{
+	need_rootfs();
+	private_bpffs("tmpfs"); /* not bpffs: no cache, and hutch must not mount over it */
+	const char *name = machine_name("cgnobpf");
+	struct hutch_proc p;
+	struct run_result r;
+	start(&p, name, NULL, "echo READY; exec sleep 60");
+	expect_ready(&p, &r);
+	uint32_t ids[8];
+	uint32_t n = attached_ids(name, ids);
+	kill(p.pid, SIGTERM);
+	hutch_finish(&p, &r, 20);
+	cr_expect_geq(n, 1, "no device program attached without bpffs");
+	struct statfs sf;
+	cr_expect(statfs("/sys/fs/bpf", &sf) == 0 && sf.f_type == TMPFS_MAGIC, "something was mounted");
+	char buf[320];
+	cr_expect_null(the_pin(buf, sizeof buf), "pinned outside bpffs");
+	run_result_free(&r);
+}
+
+Test(cgroups, planted_device_program_pin_is_not_attached, .timeout = 240)
+{
+	need_rootfs();
+	private_bpffs("bpf");
+	struct run_result r;
+	run_hutch(&r, 45, NULL, ARGV("-q", "-P", "-D", test_rootfs(), "-M", machine_name("cgpin1"), "/bin/true"));
+	ASSERT_STATUS(r, 0);
+	run_result_free(&r);
+	char pin[320];
+	cr_assert(the_pin(pin, sizeof pin), "the first start pinned nothing");
+	/* The same start again uses the pin as it is. */
+	int good = bpf_obj_get(pin);
+	cr_assert_geq(good, 0);
+	uint32_t good_id = id_of(good), ids[8];
+	const char *name = machine_name("cgpin2");
+	struct hutch_proc p;
+	start(&p, name, NULL, "echo READY; exec sleep 60");
+	expect_ready(&p, &r);
+	uint32_t n = attached_ids(name, ids);
+	kill(p.pid, SIGTERM);
+	hutch_finish(&p, &r, 20);
+	run_result_free(&r);
+	cr_assert_eq(n, 1);
+	cr_expect_eq(ids[0], good_id, "a valid pin was not reused");
+	/* Now a program that allows every device under the same name. */
+	static const struct bpf_insn allow_all[] = {
+		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 1},
+		{.code = BPF_JMP | BPF_EXIT},
+	};
+	int planted = bpf_prog_load(BPF_PROG_TYPE_CGROUP_DEVICE, "planted", "GPL", allow_all, 2, NULL);
+	cr_assert_geq(planted, 0);
+	cr_assert_eq(unlink(pin), 0);
+	cr_assert_eq(bpf_obj_pin(planted, pin), 0, "%s", strerror(errno));
+	uint32_t planted_id = id_of(planted);
+	name = machine_name("cgpin3");
+	start(&p, name, NULL, "echo READY; exec sleep 60");
+	expect_ready(&p, &r);
+	n = attached_ids(name, ids);
+	kill(p.pid, SIGTERM);
+	hutch_finish(&p, &r, 20);
+	cr_assert_eq(n, 1);
+	cr_expect_neq(ids[0], planted_id, "the planted program was attached");
+	cr_expect(strstr(r.err, "not the expected one"), "no warning: %s", r.err);
+	/* The same instructions as the first start's program, pinned anew. */
+	int now = bpf_obj_get(pin);
+	cr_assert_geq(now, 0);
+	cr_expect_eq(id_of(now), ids[0], "the planted pin was not replaced");
+	struct bpf_insn a[600], b[600];
+	struct bpf_prog_info ia = {.xlated_prog_insns = (uintptr_t)a, .xlated_prog_len = sizeof a};
+	struct bpf_prog_info ib = {.xlated_prog_insns = (uintptr_t)b, .xlated_prog_len = sizeof b};
+	uint32_t la = sizeof ia, lb = sizeof ib;
+	cr_assert_eq(bpf_obj_get_info_by_fd(good, &ia, &la), 0);
+	cr_assert_eq(bpf_obj_get_info_by_fd(now, &ib, &lb), 0);
+	cr_expect(ia.xlated_prog_len == ib.xlated_prog_len && !memcmp(a, b, ia.xlated_prog_len),
+		  "the replacement is not the program hutch generated");
 	run_result_free(&r);
 }

@@ -56,6 +56,7 @@ struct attack {
 	const struct hutch_process *process; /* PROCESS before EXEC */
 	uint32_t bind_uid;         /* CREATE with --bind-user= of this host uid (and gid) */
 	bool keep_unit;            /* CREATE with --keep-unit */
+	bool create_anyway;        /* CGROUP with TasksMax=0 (refused), CREATE all the same */
 };
 
 struct outcome {
@@ -151,7 +152,11 @@ static _Noreturn void worker_script(int sock, int res_fd, const struct attack *a
 	if (a->block_device)
 		res.cg.devices[res.cg.ndevices++] =
 			(struct hutch_device_rule){'b', HUTCH_DEV_READ, {0}, 8, HUTCH_DEV_ANY};
-	if (ask(sock, res_fd, HUTCH_MSG_CGROUP, &res.cg) != 0)
+	if (a->create_anyway) {
+		res.cg.set |= 1u << HUTCH_LIMIT_TASKS_MAX;
+		res.cg.value[HUTCH_LIMIT_TASKS_MAX] = 0;
+	}
+	if (ask(sock, res_fd, HUTCH_MSG_CGROUP, &res.cg) != 0 && !a->create_anyway)
 		_exit(0);
 	struct hutch_create c = {
 		.flags = HUTCH_CREATE_QUIET | (a->host_network ? 0 : HUTCH_CREATE_PRIVATE_NETWORK) |
@@ -458,6 +463,23 @@ Test(compromised_worker, limits_above_ceiling)
 		cr_assert_eq(o.replies[2], -EACCES, "case %zu: CREATE answered %d", i, o.replies[2]);
 		cr_assert_neq(o.status, 0);
 	}
+	host_snapshot_assert_same(&snap);
+	host_snapshot_free(&snap);
+}
+
+/* hutch's worker sends CREATE without waiting for CGROUP's reply: limits
+ * the broker refused must not reach a container, whatever comes next. */
+Test(compromised_worker, create_after_refused_limits)
+{
+	struct host_snapshot snap;
+	host_snapshot_take(&snap);
+	struct attack a = allowed();
+	a.create_anyway = true;
+	struct outcome o = run_broker(&a);
+	cr_assert_eq(o.n, 3, "%d replies", o.n);
+	cr_assert_eq(o.replies[1], -ERANGE, "CGROUP answered %d", o.replies[1]);
+	cr_assert_eq(o.replies[2], -ERANGE, "CREATE after refused limits answered %d", o.replies[2]);
+	cr_assert_neq(o.status, 0);
 	host_snapshot_assert_same(&snap);
 	host_snapshot_free(&snap);
 }

@@ -60,6 +60,10 @@ static void snap_mounts(struct host_snapshot *s)
 		char *end = strchr(f, ' ');
 		if (end)
 			*end = '\0';
+		/* bpffs, which the first start mounts if the host has none (as
+		 * systemd does at boot) and leaves there on purpose. */
+		if (!strcmp(f, "/sys/fs/bpf"))
+			continue;
 		list_add(&s->mounts, &s->n_mounts, f);
 	}
 	free(mi);
