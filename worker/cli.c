@@ -15,6 +15,7 @@
 
 #include "../common/util.h"
 #include "caps.h"
+#include "files.h"
 
 void cli_help(void)
 {
@@ -291,10 +292,18 @@ static const struct option_def *row_for(int c)
 	return NULL;
 }
 
+/* Back to nothing set, freeing what a previous parse allocated (parsed
+ * mounts, credentials), so a second parse leaks nothing. */
+void settings_clear(struct settings *s)
+{
+	mountopts_free(&s->mounts);
+	files_settings_free(&s->files);
+	memset(s, 0, sizeof *s);
+}
+
 enum cli_result cli_parse(int argc, char **argv, struct settings *s)
 {
-	mountopts_free(&s->mounts); /* a second parse must not leak the first's */
-	memset(s, 0, sizeof *s);
+	settings_clear(s);
 	return cli_apply(argc, argv, s);
 }
 

@@ -184,8 +184,7 @@ int profile_show(const char *name, const struct settings_reader *rd)
 	static struct settings s;
 	char path[HUTCH_PATH_MAX];
 	conf_free(&c);
-	mountopts_free(&s.mounts);
-	memset(&s, 0, sizeof s);
+	settings_clear(&s);
 	int r = profile_read(name, rd, &c, path, sizeof path);
 	if (r == 0) /* checks every key and value */
 		r = conf_apply(&c, CONF_PROFILE, path, &s, ORIGIN_PROFILE);

@@ -98,6 +98,7 @@ enum cli_result {
 /* Parse argv into `s` through option_table (options.h). Prints
  * help/version/errors itself. */
 enum cli_result cli_parse(int argc, char **argv, struct settings *s);
+void settings_clear(struct settings *s);
 void cli_help(void);
 /* nspawn's default machine name: the path's last component without `suffix`. */
 void machine_name_from_path(const char *path, const char *suffix, char out[HUTCH_NAME_MAX + 1]);

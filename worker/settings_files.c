@@ -165,8 +165,7 @@ static int apply_sources(struct settings *s, int argc, char **argv, bool have_fi
 	if (profile_first || file_first) {
 		static struct settings_sources keep;
 		keep = s->sources;
-		mountopts_free(&s->mounts);
-		memset(s, 0, sizeof *s);
+		settings_clear(s);
 		s->sources = keep;
 		if (profile_first) {
 			r = conf_apply(&profile, CONF_PROFILE, profile_path, s, ORIGIN_PROFILE);
