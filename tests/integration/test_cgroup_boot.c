@@ -157,9 +157,10 @@ static void check_inside(const char *out, bool v2, const struct host_view *h)
 	char *state = value_of(out, "STATE"), *failed = value_of(out, "FAILED");
 	cr_assert(state, "no CGB-STATE: the probe unit never ran\n%s", boot_tail(out, 4000));
 	cr_log_info("boot state %s, failed units: \"%s\"", state, failed ? failed : "?");
-	/* degraded is accepted only with a failed unit to name (and it is logged) */
-	cr_expect(!strcmp(state, "running") || (!strcmp(state, "degraded") && failed && *failed),
-		  "system state %s (failed units: %s)", state, failed ? failed : "?");
+	/* Not "degraded": no unit of this minimal Debian fails in a container
+	 * (both layouts, seen here); one that does is named in the message. */
+	cr_expect_str_eq(state, "running", "system state %s (failed units: %s)", state,
+			 failed ? failed : "?");
 	char *pid1 = value_of(out, "PID1"), *mnt = value_of(out, "MNT");
 	char *ctrl = value_of(out, "CTRL"), *procs_w = value_of(out, "PROCS-W");
 	char *raise = value_of(out, "RAISE");
