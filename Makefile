@@ -171,7 +171,7 @@ check-asan: deps
 # goes into the VM's initramfs too, so the cgroup_boot suite (systemd in
 # its delegated tree, a transient unit's limits seen from outside, poweroff)
 # and the boot suite run there as well; without the tree they are skipped
-# with the reason. About 3 minutes under TCG here.
+# with the reason. About 2 minutes under TCG here (tests/vm/README.md).
 CGROUP2_VM_DEPS := qemu-system-x86 cpio busybox-static
 DEBIAN_TREE ?= /var/cache/hutch-tests/debian-bookworm
 check-cgroup2: deps
