@@ -9,64 +9,24 @@
  * exclusive flock on <tree>.boot-lock (and may wait for the other, hence
  * the long timeouts).
  */
+#include "../lib/boot.h"
 #include "../lib/harness.h"
 
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
 
-#include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
-#include <glob.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #define BOOT_TIMEOUT 240
 #define MARK "HUTCH-BOOT-REACHED-"
 
-static char *tree_path(const char *rel)
-{
-	char *p = NULL;
-	if (asprintf(&p, "%s%s", debian_tree(), rel) < 0)
-		abort();
-	return p;
-}
-
-static void touch(const char *rel)
-{
-	char *p = tree_path(rel);
-	int fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-	cr_assert(fd >= 0, "cannot create %s", p);
-	close(fd);
-	free(p);
-}
-
 static void remove_markers(void)
 {
-	char *a = tree_path("/etc/hutch-boot-test-enabled");
-	char *b = tree_path("/etc/hutch-boot-test-poweroff");
-	unlink(a);
-	unlink(b);
-	free(a);
-	free(b);
-}
-
-static bool have_boot_lock;
-
-/* Held until the test process exits. */
-static void boot_lock(void)
-{
-	char *p = tree_path(".boot-lock");
-	int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	cr_assert(fd >= 0, "cannot open %s", p);
-	free(p);
-	while (flock(fd, LOCK_EX) < 0)
-		cr_assert(errno == EINTR, "flock");
-	have_boot_lock = true;
+	boot_unlink("/etc/hutch-boot-test-enabled");
+	boot_unlink("/etc/hutch-boot-test-poweroff");
 }
 
 static void boot_setup(void)
@@ -81,7 +41,7 @@ static void boot_setup(void)
 /* .fini runs even when an assertion failed. */
 static void boot_fini(void)
 {
-	if (have_boot_lock)
+	if (boot_locked())
 		remove_markers();
 }
 
@@ -99,66 +59,21 @@ static const char *reached_state(const char *out)
 	return "other";
 }
 
-static const char *tail_of(const char *s, size_t n)
-{
-	size_t l = strlen(s);
-	return l > n ? s + l - n : s;
-}
-
-static int rmdir_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	if (flag == FTW_DP)
-		rmdir(path);
-	return 0;
-}
-
-/* The boot tests run beside the leak checks, which ignore their machines,
- * so check here that hutch removed its scope cgroup, including the child
- * cgroups systemd made inside it. Leftovers are removed (depth first). */
-static void expect_no_cgroup_left(const char *name)
-{
-	char pat1[256], pat2[256];
-	snprintf(pat1, sizeof(pat1), "/sys/fs/cgroup/machine.slice/hutch-%s*", name);
-	snprintf(pat2, sizeof(pat2), "/sys/fs/cgroup/*/machine.slice/hutch-%s*", name);
-	for (int tries = 0;; tries++) {
-		glob_t g;
-		int r1 = glob(pat1, GLOB_ONLYDIR, NULL, &g);
-		int r2 = glob(pat2, GLOB_ONLYDIR | (r1 == 0 ? GLOB_APPEND : 0), NULL, &g);
-		if (r1 != 0 && r2 != 0)
-			return;
-		if (tries < 20) {
-			globfree(&g);
-			usleep(100000);
-			continue;
-		}
-		for (size_t i = 0; i < g.gl_pathc; i++) {
-			cr_expect_fail("hutch left its cgroup %s behind (with systemd's child "
-				       "cgroups in it); removing it",
-				       g.gl_pathv[i]);
-			nftw(g.gl_pathv[i], rmdir_cb, 16, FTW_DEPTH | FTW_PHYS);
-		}
-		globfree(&g);
-		return;
-	}
-}
-
 Test(boot, boots_and_powers_off, .timeout = 300, .fini = boot_fini)
 {
 	boot_setup();
-	touch("/etc/hutch-boot-test-enabled");
-	touch("/etc/hutch-boot-test-poweroff");
+	boot_touch("/etc/hutch-boot-test-enabled");
+	boot_touch("/etc/hutch-boot-test-poweroff");
 	struct run_result r;
 	/* stdin /dev/null, stdout a pipe: read-only console. */
 	const char *name = machine_name("bootoff");
 	run_hutch(&r, BOOT_TIMEOUT, NULL, ARGV("-b", "-D", debian_tree(), "-M", name));
-	expect_no_cgroup_left(name);
+	boot_expect_no_cgroup_left(name);
 	const char *state = reached_state(r.out);
 	cr_assert(state != NULL,
 		  "no " MARK " in the console output (status %d%s)\n--- last stdout:\n%s\n"
 		  "--- stderr:\n%s",
-		  r.status, r.timed_out ? ", timed out" : "", tail_of(r.out, 4000), r.err);
+		  r.status, r.timed_out ? ", timed out" : "", boot_tail(r.out, 4000), r.err);
 	if (strcmp(state, "running") == 0)
 		cr_log_info("boot reached state: running");
 	else
@@ -168,14 +83,14 @@ Test(boot, boots_and_powers_off, .timeout = 300, .fini = boot_fini)
 	cr_assert_eq(r.status, 0,
 		     "exit status %d after poweroff, expected 0%s\n--- last stdout:\n%s\n"
 		     "--- stderr:\n%s",
-		     r.status, r.timed_out ? " (timed out)" : "", tail_of(r.out, 4000), r.err);
+		     r.status, r.timed_out ? " (timed out)" : "", boot_tail(r.out, 4000), r.err);
 	run_result_free(&r);
 }
 
 Test(boot, sigterm_halts_cleanly, .timeout = 300, .fini = boot_fini)
 {
 	boot_setup();
-	touch("/etc/hutch-boot-test-enabled");
+	boot_touch("/etc/hutch-boot-test-enabled");
 	const char *name = machine_name("bootterm");
 	struct hutch_proc p;
 	cr_assert_eq(hutch_start(&p, NULL, ARGV("-b", "-D", debian_tree(), "-M", name)), 0);
@@ -188,15 +103,15 @@ Test(boot, sigterm_halts_cleanly, .timeout = 300, .fini = boot_fini)
 	}
 	struct run_result r;
 	hutch_finish(&p, &r, booted ? 60 : 0); /* not booted: kill it now */
-	expect_no_cgroup_left(name);
+	boot_expect_no_cgroup_left(name);
 	cr_assert(booted, "multi-user.target not reached within %d s (status %d)\n--- last stdout:\n%s\n"
 		  "--- stderr:\n%s",
-		  BOOT_TIMEOUT, r.status, tail_of(r.out, 4000), r.err);
+		  BOOT_TIMEOUT, r.status, boot_tail(r.out, 4000), r.err);
 	cr_assert(!r.timed_out, "no clean halt within 60 s of SIGTERM\n--- last stdout:\n%s",
-		  tail_of(r.out, 4000));
+		  boot_tail(r.out, 4000));
 	cr_assert_eq(r.status, 0, "exit status %d after SIGTERM, expected 0\n--- last stdout:\n%s\n"
 		     "--- stderr:\n%s",
-		     r.status, tail_of(r.out, 4000), r.err);
+		     r.status, boot_tail(r.out, 4000), r.err);
 	run_result_free(&r);
 }
 
@@ -217,15 +132,15 @@ Test(boot, systemd_manages_its_cgroup_tree, .timeout = 300, .fini = boot_fini)
 		       "echo JOURNALD=$(systemctl is-active systemd-journald.service); "
 		       "echo TREE=$(ls /sys/fs/cgroup/system.slice | grep service); "
 		       "echo WRITABLE=$(test -w /sys/fs/cgroup/cgroup.procs && echo yes)'\""));
-	expect_no_cgroup_left(name);
+	boot_expect_no_cgroup_left(name);
 	cr_expect(strstr(r.out, "CG=0::/system.slice/kernel-command-line.service"),
-		  "not in its own cgroup tree:\n%s", tail_of(r.out, 4000));
+		  "not in its own cgroup tree:\n%s", boot_tail(r.out, 4000));
 	cr_expect(strstr(r.out, "JOURNALD=active"), "systemctl did not work:\n%s",
-		  tail_of(r.out, 4000));
+		  boot_tail(r.out, 4000));
 	cr_expect(strstr(r.out, "systemd-journald.service"), "no service cgroups:\n%s",
-		  tail_of(r.out, 4000));
+		  boot_tail(r.out, 4000));
 	cr_expect(strstr(r.out, "WRITABLE=yes"), "its cgroup root is not its own:\n%s",
-		  tail_of(r.out, 4000));
+		  boot_tail(r.out, 4000));
 	cr_expect_eq(r.status, 0, "status %d (systemd exits the container after systemd.run=)\n%s",
 		     r.status, r.err);
 	run_result_free(&r);

@@ -394,10 +394,18 @@ Test(cgroup_keep_unit, stale_payload_removed_by_the_next_start, .timeout = 240)
 	if (pure_v2()) {
 		/* The controllers hutch enabled stay on in the unit, which then takes
 		 * no process: a service manager restarting the unit has to turn them
-		 * off (systemd's Delegate= does), as here. */
+		 * off (systemd's Delegate= does), as here: every one that is on (io and
+		 * cpuset too, once a machine.slice start made the root hand them down). */
 		char sc[192];
 		snprintf(sc, sizeof sc, "%s/cgroup.subtree_control", u.dir[0]);
-		put(sc, "-memory -pids -cpu");
+		char *on = read_file_str(sc);
+		for (char *save = NULL, *c = on ? strtok_r(on, " \n", &save) : NULL; c;
+		     c = strtok_r(NULL, " \n", &save)) {
+			char off[64];
+			snprintf(off, sizeof off, "-%s", c);
+			put(sc, off);
+		}
+		free(on);
 	}
 	char procs[192];
 	snprintf(procs, sizeof procs, "%s/supervisor/cgroup.procs", u.dir[0]);

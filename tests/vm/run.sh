@@ -6,6 +6,8 @@
 #   tests/vm/run.sh [options] [--] COMMAND [ARG...]
 #     --add SRC[:DST]   copy a file or tree into the VM (DST defaults to SRC);
 #                       executables bring their shared libraries along
+#     --tree SRC:DST    copy a whole OS tree as it is (no library scan), e.g.
+#                       the Debian tree of the boot tests
 #     --policy FILE     load this binary SELinux policy (one write) at boot
 #     --enforcing       then switch SELinux to enforcing (needs --policy)
 #     --cgroup2         mount cgroup2 at /sys/fs/cgroup (pure v2, no v1 mounts)
@@ -20,10 +22,11 @@ set -euo pipefail
 
 CACHE=${HUTCH_VM_CACHE:-/var/cache/hutch-tests/vm}
 HERE=$(cd "$(dirname "$0")" && pwd)
-adds=() policy="" enforcing=0 cgroup2=0 append="" mem=1024 timeout=600 log=""
+adds=() trees=() policy="" enforcing=0 cgroup2=0 append="" mem=1024 timeout=600 log=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--add) adds+=("$2"); shift 2 ;;
+	--tree) trees+=("$2"); shift 2 ;;
 	--policy) policy=$2; shift 2 ;;
 	--enforcing) enforcing=1; shift ;;
 	--cgroup2) cgroup2=1; shift ;;
@@ -82,6 +85,12 @@ for a in $("$bb" --list); do
 	[ -e "$root/bin/$a" ] || ln -s busybox "$root/bin/$a"
 done
 for a in "${adds[@]}"; do add_one "$a"; done
+for t in "${trees[@]}"; do
+	src=${t%%:*} dst=${t#*:}
+	[ -d "$src" ] && [ "$dst" != "$t" ] || { echo "run.sh: --tree $t: want an existing DIR:DST" >&2; exit 2; }
+	mkdir -p "$root$(dirname "$dst")"
+	cp -a "$src" "$root$dst"
+done
 [ -z "$policy" ] || cp "$policy" "$root/etc/vm-policy"
 printf '%s\n' "$*" >"$root/etc/vm-command"
 : >"$root/etc/resolv.conf" # an empty one, as on a host without network
