@@ -23,10 +23,13 @@
 #define BOOT_TIMEOUT 240
 #define MARK "HUTCH-BOOT-REACHED-"
 
+#define STATE_FILE "/var/lib/hutch-boot-test.state"
+
 static void remove_markers(void)
 {
 	boot_unlink("/etc/hutch-boot-test-enabled");
 	boot_unlink("/etc/hutch-boot-test-poweroff");
+	boot_unlink(STATE_FILE);
 }
 
 static void boot_setup(void)
@@ -45,18 +48,38 @@ static void boot_fini(void)
 		remove_markers();
 }
 
-/* "running" or "degraded", as printed after MARK; NULL if absent. */
-static const char *reached_state(const char *out)
+static const char *classify(const char *m)
 {
-	const char *m = strstr(out, MARK);
-	if (!m)
-		return NULL;
-	m += strlen(MARK);
 	if (strncmp(m, "running", 7) == 0)
 		return "running";
 	if (strncmp(m, "degraded", 8) == 0)
 		return "degraded";
 	return "other";
+}
+
+/* "running", "degraded" or "other", as the marker unit saw it; NULL if it
+ * never ran. The console line is the first witness; the unit also writes
+ * the state to a file in the tree, because a line written just before
+ * poweroff can be flushed from the pty when systemd hangs up the console
+ * (getty's TTYVHangup=) before it was read — systemd-nspawn loses it the
+ * same way (bench/RESULTS.md, "marker lost"). */
+static const char *reached_state(const char *out)
+{
+	const char *m = strstr(out, MARK);
+	if (m)
+		return classify(m + strlen(MARK));
+	char *path = boot_tree_path(STATE_FILE);
+	FILE *f = fopen(path, "re");
+	free(path);
+	if (!f)
+		return NULL;
+	char line[64] = "";
+	bool got = fgets(line, sizeof line, f) != NULL;
+	fclose(f);
+	if (!got)
+		return NULL;
+	cr_log_warn("the console line was lost at poweroff; state from " STATE_FILE ": %s", line);
+	return classify(line);
 }
 
 Test(boot, boots_and_powers_off, .timeout = 300, .fini = boot_fini)
@@ -71,7 +94,7 @@ Test(boot, boots_and_powers_off, .timeout = 300, .fini = boot_fini)
 	boot_expect_no_cgroup_left(name);
 	const char *state = reached_state(r.out);
 	cr_assert(state != NULL,
-		  "no " MARK " in the console output (status %d%s)\n--- last stdout:\n%s\n"
+		  "no " MARK " in the console output and no " STATE_FILE " (status %d%s)\n--- last stdout:\n%s\n"
 		  "--- stderr:\n%s",
 		  r.status, r.timed_out ? ", timed out" : "", boot_tail(r.out, 4000), r.err);
 	if (strcmp(state, "running") == 0)
@@ -79,7 +102,7 @@ Test(boot, boots_and_powers_off, .timeout = 300, .fini = boot_fini)
 	else
 		cr_log_info("boot reached state: %s", state);
 	cr_assert(strcmp(state, "other") != 0, "system state after boot: %.40s",
-		  strstr(r.out, MARK));
+		  strstr(r.out, MARK) ? strstr(r.out, MARK) : "(see " STATE_FILE ")");
 	cr_assert_eq(r.status, 0,
 		     "exit status %d after poweroff, expected 0%s\n--- last stdout:\n%s\n"
 		     "--- stderr:\n%s",
