@@ -267,7 +267,8 @@ int chown_tree(int root_fd, const struct chown_journal *j, bool progress, const 
 	return 0;
 }
 
-/* Once: a root that carries the label already is left alone. */
+/* Once: a root that carries the label already is left alone (it is labelled
+ * last, so an interrupted relabel is done again). */
 int relabel_tree(int root_fd, const char *label, bool progress)
 {
 	char path[32], now[HUTCH_LABEL_MAX];
@@ -277,9 +278,11 @@ int relabel_tree(int root_fd, const char *label, bool progress)
 		return 0;
 	struct shift s = {.label = label, .progress = progress};
 	_cleanup_close_ int dfd = openat(root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
+	struct stat st;
+	if (dfd < 0 || fstat(dfd, &st) < 0)
 		return -errno;
-	return walk_tree(dfd, &s);
+	int r = check_depth(dfd, st.st_dev, 0);
+	return r < 0 ? r : walk_tree(dfd, &s);
 }
 
 /* The contents, then the root itself. */

@@ -235,6 +235,10 @@ static int take_range(const struct hutch_create *c, const struct hutch_grant *g,
 	uint32_t tree = resume ? j->to : root_uid;
 	u->count = RANGE;
 	if (c->userns == HUTCH_USERNS_PICK) {
+		if (resume && (tree % RANGE || j->count != RANGE)) {
+			*what = "file ownership (an interrupted shift to a fixed range must be finished first)";
+			return -EBUSY;
+		}
 		if (resume)
 			*what = "uid range (the range an interrupted ownership shift went to)";
 		return pick_range(tree & ~(RANGE - 1), resume, g, u);
