@@ -42,9 +42,9 @@ struct shift {
 	uint32_t from, to, count;
 	dev_t dev;
 	unsigned long files;
-	bool progress, no_acl;
+	bool progress, no_xattr;
 	const char *label;  /* relabel with this instead (from = count = 0) */
-	unsigned char *buf; /* an ACL value, XATTR_MAX bytes */
+	unsigned char *buf; /* an xattr list or ACL value, XATTR_MAX bytes */
 };
 
 struct fdpath {
@@ -63,6 +63,57 @@ static int fdpath_open(struct fdpath *p, int dfd, const char *name)
 	return 0;
 }
 
+/* dfd/name for the xattr calls without an open per file: "/proc/self/fd/N/
+ * name" with the l*xattr calls, which never follow a final symlink; the
+ * root itself ("") is the magic link, which only the following calls take. */
+struct xpath {
+	bool follow;
+	char path[300];
+};
+
+static void xpath_make(struct xpath *x, int dfd, const char *name)
+{
+	x->follow = !*name;
+	if (*name)
+		snprintf(x->path, sizeof x->path, "/proc/self/fd/%d/%s", dfd, name);
+	else
+		snprintf(x->path, sizeof x->path, "/proc/self/fd/%d", dfd);
+}
+
+static ssize_t xget(const struct xpath *x, const char *name, void *v, size_t len)
+{
+	return x->follow ? getxattr(x->path, name, v, len) : lgetxattr(x->path, name, v, len);
+}
+
+static int xset(const struct xpath *x, const char *name, const void *v, size_t len)
+{
+	int r = x->follow ? setxattr(x->path, name, v, len, 0) : lsetxattr(x->path, name, v, len, 0);
+	return r < 0 ? -errno : 0;
+}
+
+enum { HAS_ACL = 1, HAS_DEFAULT_ACL = 2, HAS_CAP = 4 };
+
+/* Which of the xattrs that carry ids the file has: one listxattr call. */
+static int xattr_kinds(struct shift *s, const struct xpath *x)
+{
+	if (s->no_xattr)
+		return 0;
+	ssize_t n = x->follow ? listxattr(x->path, (char *)s->buf, XATTR_MAX)
+			      : llistxattr(x->path, (char *)s->buf, XATTR_MAX);
+	if (n < 0) {
+		s->no_xattr = errno == EOPNOTSUPP;
+		return s->no_xattr ? 0 : -errno;
+	}
+	int kinds = 0;
+	for (const char *p = (const char *)s->buf, *end = p + n; p < end; p += strlen(p) + 1) {
+		kinds |= !strcmp(p, "system.posix_acl_access")	? HAS_ACL
+			 : !strcmp(p, "system.posix_acl_default") ? HAS_DEFAULT_ACL
+			 : !strcmp(p, "security.capability")	? HAS_CAP
+								: 0;
+	}
+	return kinds;
+}
+
 static int walk_tree(int root_fd, struct shift *s);
 
 static uint32_t shifted(const struct shift *s, uint32_t id)
@@ -70,24 +121,18 @@ static uint32_t shifted(const struct shift *s, uint32_t id)
 	return id - s->from < s->count ? id - s->from + s->to : id;
 }
 
-static int shift_acl(struct shift *s, const char *path, const char *name)
+static int shift_acl(struct shift *s, const struct xpath *x, const char *name)
 {
-	if (s->no_acl)
-		return 0;
-	ssize_t n = getxattr(path, name, s->buf, XATTR_MAX);
-	if (n < 0) {
-		if (errno == EOPNOTSUPP)
-			s->no_acl = true;
-		return errno == ENODATA || errno == EOPNOTSUPP ? 0 : -errno;
-	}
+	ssize_t n = xget(x, name, s->buf, XATTR_MAX);
+	if (n < 0)
+		return errno == ENODATA ? 0 : -errno;
 	int r = acl_xattr_shift(s->buf, (size_t)n, s->from, s->to, s->count);
-	if (r <= 0)
-		return r;
-	return setxattr(path, name, s->buf, (size_t)n, 0) < 0 ? -errno : 0;
+	return r <= 0 ? r : xset(x, name, s->buf, (size_t)n);
 }
 
 /* Owner (the capability is read first: chown clears it), mode, capability. */
-static int shift_owner(struct shift *s, const struct fdpath *p, const struct stat *st)
+static int shift_owner(struct shift *s, int dfd, const char *name, const struct xpath *x,
+		       const struct stat *st, bool cap_too)
 {
 	uid_t uid = shifted(s, st->st_uid);
 	gid_t gid = shifted(s, st->st_gid);
@@ -95,20 +140,18 @@ static int shift_owner(struct shift *s, const struct fdpath *p, const struct sta
 		return 0;
 	unsigned char cap[64];
 	ssize_t caplen = -1;
-	if (S_ISREG(st->st_mode) &&
-	    (caplen = getxattr(p->path, "security.capability", cap, sizeof cap)) < 0 &&
-	    errno != ENODATA && errno != EOPNOTSUPP)
+	if (cap_too && (caplen = xget(x, "security.capability", cap, sizeof cap)) < 0 &&
+	    errno != ENODATA)
 		return -errno;
-	if (fchownat(p->fd, "", uid, gid, AT_EMPTY_PATH) < 0)
+	if (fchownat(dfd, name, uid, gid, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) < 0)
 		return -errno;
-	if ((st->st_mode & (S_ISUID | S_ISGID)) && chmod(p->path, st->st_mode & 07777) < 0)
+	if ((st->st_mode & (S_ISUID | S_ISGID)) && !S_ISDIR(st->st_mode) &&
+	    fchmodat(dfd, name, st->st_mode & 07777, AT_SYMLINK_NOFOLLOW) < 0)
 		return -errno;
 	if (caplen < 0)
 		return 0;
 	int r = cap_xattr_shift(cap, (size_t)caplen, s->from, s->to, s->count);
-	if (r < 0)
-		return r;
-	return setxattr(p->path, "security.capability", cap, (size_t)caplen, 0) < 0 ? -errno : 0;
+	return r < 0 ? r : xset(x, "security.capability", cap, (size_t)caplen);
 }
 
 static int shift_one(struct shift *s, int dfd, const char *name, const struct stat *st)
@@ -122,21 +165,17 @@ static int shift_one(struct shift *s, int dfd, const char *name, const struct st
 			r = -errno;
 		closep(&p.fd);
 	} else if (S_ISLNK(st->st_mode)) {
-		uid_t uid = shifted(s, st->st_uid);
-		gid_t gid = shifted(s, st->st_gid);
-		if ((uid != st->st_uid || gid != st->st_gid) &&
-		    fchownat(dfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
-			r = -errno;
+		r = shift_owner(s, dfd, name, NULL, st, false);
 	} else {
-		struct fdpath p;
-		if ((r = fdpath_open(&p, dfd, name)) < 0)
-			return r;
-		r = shift_owner(s, &p, st);
-		if (r == 0)
-			r = shift_acl(s, p.path, "system.posix_acl_access");
-		if (r == 0 && S_ISDIR(st->st_mode))
-			r = shift_acl(s, p.path, "system.posix_acl_default");
-		closep(&p.fd);
+		struct xpath x;
+		xpath_make(&x, dfd, name);
+		int kinds = xattr_kinds(s, &x);
+		r = kinds < 0 ? kinds
+			      : shift_owner(s, dfd, name, &x, st, S_ISREG(st->st_mode) && (kinds & HAS_CAP));
+		if (r == 0 && (kinds & HAS_ACL))
+			r = shift_acl(s, &x, "system.posix_acl_access");
+		if (r == 0 && (kinds & HAS_DEFAULT_ACL))
+			r = shift_acl(s, &x, "system.posix_acl_default");
 	}
 	if (r == 0 && s->progress && ++s->files % 10000 == 0)
 		fprintf(stderr, "\rhutch: %s: %lu files", s->label ? "relabelling" : "shifting file ownership", s->files);
