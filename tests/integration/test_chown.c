@@ -243,3 +243,29 @@ Test(chown, overlapping_ranges_are_refused, .timeout = 120)
 	cr_expect_eq(files_outside(dir, 0), 0ul, "%lu of %lu files changed", outside, seen);
 	remove_tree(dir);
 }
+
+/* Progress on a terminal for a big tree; nothing with -q. */
+Test(chown, progress_on_a_tty_quiet_with_q, .timeout = 180)
+{
+	char dir[] = "/tmp/chown-tty-XXXXXX";
+	make_tree(dir);
+	sh("mkdir $D/many && cd $D/many && seq 1 25000 | xargs touch", dir);
+	struct pty_session ps;
+	cr_assert_eq(pty_spawn(&ps, ARGV("-P", "--private-users=1966080:65536",
+					 "--private-users-ownership=chown", "-D", dir, "-M",
+					 machine_name("chowntty"), "/bin/true")),
+		     0);
+	cr_expect(pty_expect(&ps, "hutch: shifted file ownership: ", 60), "no progress: %s", ps.buf);
+	cr_expect_eq(pty_wait(&ps, 60), 0, "%s", ps.buf);
+	pty_close(&ps);
+	sh("chown -R 0:0 $D", dir);
+	cr_assert_eq(pty_spawn(&ps, ARGV("-q", "-P", "--private-users=1966080:65536",
+					 "--private-users-ownership=chown", "-D", dir, "-M",
+					 machine_name("chowntty2"), "/bin/true")),
+		     0);
+	cr_expect_eq(pty_wait(&ps, 60), 0, "%s", ps.buf);
+	cr_expect(!strstr(ps.buf, "file ownership"), "progress with -q: %s", ps.buf);
+	pty_close(&ps);
+	cr_expect_eq(files_outside(dir, BASE), 0ul, "%lu of %lu files unshifted", outside, seen);
+	remove_tree(dir);
+}
