@@ -269,3 +269,49 @@ Test(chown, progress_on_a_tty_quiet_with_q, .timeout = 180)
 	cr_expect_eq(files_outside(dir, BASE), 0ul, "%lu of %lu files unshifted", outside, seen);
 	remove_tree(dir);
 }
+
+static void put_journal(const char *dir, uint32_t from, uint32_t to)
+{
+	const uint32_t j[4] = {0x31484348u, from, to, 65536};
+	cr_assert_eq(setxattr(dir, JOURNAL, j, sizeof j, 0), 0, "setxattr: %s", strerror(errno));
+}
+
+/* The journal as an interrupted shift leaves it (root not yet shifted):
+ * "map" is refused, "yes" finishes into the journal's range; a journal
+ * whose ranges do not hold the root's owner is not believed. */
+Test(chown, journal_yes_resumes_map_refused_stale_ignored, .timeout = 180)
+{
+	char dir[] = "/tmp/chown-journal-XXXXXX";
+	make_tree(dir);
+	put_journal(dir, 0, BASE);
+	struct run_result r;
+	run_hutch(&r, 60, NULL,
+		  ARGV("-q", "-P", "--private-users=yes", "--private-users-ownership=map", "-D", dir,
+		       "-M", machine_name("chownjmap"), "/bin/true"));
+	cr_expect_neq(r.status, 0);
+	cr_expect(strstr(r.err, "interrupted chown shift"), "error: %s", r.err);
+	run_result_free(&r);
+	cr_expect_eq(files_outside(dir, 0), 0ul, "map changed %lu files", outside);
+	run_hutch(&r, 60, NULL,
+		  ARGV("-q", "-P", "--private-users=yes", "-D", dir, "-M", machine_name("chownjyes"),
+		       "/bin/cat", "/proc/self/uid_map"));
+	ASSERT_STATUS(r, 0);
+	unsigned long in = 1, out = 0, len = 0;
+	cr_assert_eq(sscanf(r.out, "%lu %lu %lu", &in, &out, &len), 3);
+	run_result_free(&r);
+	cr_expect_eq(out, (unsigned long)BASE);
+	cr_expect_eq(files_outside(dir, BASE), 0ul, "%lu of %lu unshifted", outside, seen);
+	cr_expect_eq(journal_to(dir), 0u, "journal left");
+
+	/* Stale: neither range holds the root's owner (BASE now). */
+	put_journal(dir, 3u * 65536, 4u * 65536);
+	run_hutch(&r, 60, NULL,
+		  ARGV("-q", "-P", "--private-users=yes", "-D", dir, "-M", machine_name("chownjold"),
+		       "/bin/cat", "/proc/self/uid_map"));
+	ASSERT_STATUS(r, 0);
+	cr_assert_eq(sscanf(r.out, "%lu %lu %lu", &in, &out, &len), 3);
+	run_result_free(&r);
+	cr_expect_eq(out, (unsigned long)BASE, "a stale journal steered the range");
+	cr_expect_eq(files_outside(dir, BASE), 0ul, "%lu of %lu moved", outside, seen);
+	remove_tree(dir);
+}
