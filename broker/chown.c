@@ -235,14 +235,15 @@ static int check_depth(int dfd, dev_t dev, int depth)
 		if ((de->d_type != DT_DIR && de->d_type != DT_UNKNOWN) ||
 		    !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
+		struct stat st; /* as the walk decides: no symlink, no other file system */
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			r = -errno;
+			break;
+		}
+		if (!S_ISDIR(st.st_mode) || st.st_dev != dev)
+			continue;
 		_cleanup_close_ int sub = open_subdir(dirfd(d), de->d_name);
-		struct stat st;
-		if (sub == -ENOTDIR || sub == -ELOOP)
-			continue; /* DT_UNKNOWN that is no directory */
-		if (sub < 0 || fstat(sub, &st) < 0)
-			r = sub < 0 ? sub : -errno;
-		else if (st.st_dev == dev)
-			r = check_depth(sub, dev, depth + 1);
+		r = sub < 0 ? sub : check_depth(sub, dev, depth + 1);
 	}
 	closedir(d);
 	return r;
