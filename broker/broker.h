@@ -65,8 +65,22 @@ int userns_prepare(const struct hutch_create *c, const struct hutch_grant *g, in
 /* Wait for the helpers, killed already (the monitor, once the container runs). */
 void userns_reap(struct userns *u);
 void userns_release(struct userns *u);
-/* chown.c: nspawn -U's ownership shift of a tree, ids [from, from+count) -> to. */
-int chown_tree(int root_fd, uint32_t from, uint32_t to, uint32_t count, bool progress);
+/* chown.c: nspawn -U's ownership shift of a tree, ids [from, from+count) -> to,
+ * owners, POSIX ACL entries and v3 file capability root ids. Restartable: the
+ * root carries a journal (struct chown_journal) from before the first change
+ * until after the last (the root itself), so a failed or killed shift is
+ * finished by the next start; a tree too deep is refused before any change.
+ * *what is set to a specific reason on the refusals. */
+struct chown_journal {
+	uint32_t from, to, count;
+};
+int chown_tree(int root_fd, const struct chown_journal *j, bool progress, const char **what);
+/* 1 and *j filled when the root carries a valid journal, 0 when none, -errno. */
+int chown_journal_read(int root_fd, struct chown_journal *j);
+/* idshift.c: translate the ids in [from, from+count) in place; return how many
+ * changed, or -EINVAL for a value that is not exactly the binary layout. */
+int acl_xattr_shift(void *value, size_t len, uint32_t from, uint32_t to, uint32_t count);
+int cap_xattr_shift(void *value, size_t len, uint32_t from, uint32_t to, uint32_t count);
 /* --selinux-relabel: the same walk, every file labelled `label`, skipped
  * when the root directory carries it already. */
 int relabel_tree(int root_fd, const char *label, bool progress);

@@ -192,8 +192,9 @@ static bool idmap_supported(int root_fd, int userns_fd, int *probe)
 	return true;
 }
 
-/* A free range in nspawn's pick window cut down to the grant's pool. */
-static int pick_range(uint32_t owner_base, const struct hutch_grant *g, struct userns *u)
+/* A free range in nspawn's pick window cut down to the grant's pool; the
+ * tree's own range first, and only that one when `must` (a shift to finish). */
+static int pick_range(uint32_t prefer, bool must, const struct hutch_grant *g, struct userns *u)
 {
 	uint32_t lo = PICK_MIN, end = PICK_END;
 	if (g->kind == HUTCH_GRANT_RULE) {
@@ -202,11 +203,13 @@ static int pick_range(uint32_t owner_base, const struct hutch_grant *g, struct u
 	}
 	if (lo >= end)
 		return -EACCES;
-	if (owner_base / RANGE >= lo && owner_base / RANGE < end &&
-	    (u->lock_fd = lock_range(owner_base)) >= 0) {
-		u->base = owner_base; /* the tree's own range: no ownership work */
+	if (prefer / RANGE >= lo && prefer / RANGE < end &&
+	    (u->lock_fd = lock_range(prefer)) >= 0) {
+		u->base = prefer; /* the tree's own range: no ownership work */
 		return 0;
 	}
+	if (must)
+		return prefer / RANGE >= lo && prefer / RANGE < end ? -EADDRINUSE : -EACCES;
 	for (int tries = 0; tries < 256; tries++) {
 		uint32_t r;
 		if (getrandom(&r, sizeof r, 0) != sizeof r)
@@ -222,51 +225,45 @@ static int pick_range(uint32_t owner_base, const struct hutch_grant *g, struct u
 	return -EADDRINUSE;
 }
 
-int userns_prepare(const struct hutch_create *c, const struct hutch_grant *g, int root_fd,
-		   bool may_chown, struct userns *u, const char **what)
+/* The range, locked. With a journal (`resume`) the tree's range is the one
+ * the interrupted shift went to: pick and "yes" take it, a fixed range must
+ * be it. */
+static int take_range(const struct hutch_create *c, const struct hutch_grant *g, uint32_t root_uid,
+		      const struct chown_journal *j, bool resume, struct userns *u,
+		      const char **what)
 {
-	*u = (struct userns){.fd = -1, .idmap_fd = -1, .lock_fd = -1, .probe_fd = -1,
-			     .helper = {-1, -1}};
-	if (c->userns == HUTCH_USERNS_NO)
-		return 0;
-	struct stat st;
-	if (fstat(root_fd, &st) < 0)
-		return -errno;
-	uint32_t owner_base = st.st_uid & ~(RANGE - 1);
-	int r = 0;
-	*what = "uid range";
+	uint32_t tree = resume ? j->to : root_uid;
 	u->count = RANGE;
 	if (c->userns == HUTCH_USERNS_PICK) {
-		r = pick_range(owner_base, g, u);
-	} else {
-		if (c->userns == HUTCH_USERNS_FROM_ROOT && st.st_uid % RANGE)
-			return -EDOM; /* nspawn: the root's owner must start a range */
-		u->base = c->userns == HUTCH_USERNS_FIXED ? c->uid_base : st.st_uid;
-		u->count = c->userns == HUTCH_USERNS_FIXED ? c->uid_count : RANGE;
-		if (!hutch_grant_uid_range_ok(g, u->base, u->count))
-			return -EACCES;
-		r = u->lock_fd = lock_range(u->base);
+		if (resume && (tree % RANGE || j->count != RANGE)) {
+			*what = "file ownership (an interrupted shift to a fixed range must be finished first)";
+			return -EBUSY;
+		}
+		if (resume)
+			*what = "uid range (the range an interrupted ownership shift went to)";
+		return pick_range(tree & ~(RANGE - 1), resume, g, u);
 	}
-	if (r < 0)
-		return r;
-	*what = "user namespace";
-	if (c->n_bind_users) {
-		char uid_map[1024], gid_map[1024];
-		*what = "bind user";
-		if ((r = build_map(uid_map, sizeof uid_map, c, u->base, u->count, false)) < 0 ||
-		    (r = build_map(gid_map, sizeof gid_map, c, u->base, u->count, true)) < 0)
-			return r;
-		u->fd = make_userns_maps(u, uid_map, gid_map);
-	} else
-		u->fd = make_userns(u, 0, u->base, u->count);
-	if (u->fd < 0)
-		return u->fd;
+	if (c->userns == HUTCH_USERNS_FROM_ROOT && tree % RANGE)
+		return -EDOM; /* nspawn: the root's owner must start a range */
+	u->base = c->userns == HUTCH_USERNS_FIXED ? c->uid_base : tree;
+	u->count = c->userns == HUTCH_USERNS_FIXED ? c->uid_count : RANGE;
+	if (resume && (u->base != j->to || u->count != j->count)) {
+		*what = "file ownership (an interrupted shift to another range must be finished first)";
+		return -EBUSY;
+	}
+	if (!hutch_grant_uid_range_ok(g, u->base, u->count))
+		return -EACCES;
+	return u->lock_fd = lock_range(u->base);
+}
 
-	/* The tree's ids already are the range's: nothing to do. */
+/* Files get the range's ids: an idmapped root mount, else the chown shift. */
+static int tree_ownership(const struct hutch_create *c, int root_fd, uint32_t owner_base,
+			  bool resume, bool may_chown, struct userns *u, const char **what)
+{
 	*what = "file ownership";
-	if (owner_base == u->base || c->ownership == HUTCH_OWNERSHIP_OFF)
+	if ((owner_base == u->base && !resume) || c->ownership == HUTCH_OWNERSHIP_OFF)
 		return 0;
-	if (c->ownership != HUTCH_OWNERSHIP_CHOWN) {
+	if (c->ownership != HUTCH_OWNERSHIP_CHOWN && !resume) {
 		/* On-disk owner_base+N shows as base+N through this mapping. */
 		/* (Not the container's own with bind users: its holes are not the tree's.) */
 		u->idmap_fd = owner_base == 0 && !c->n_bind_users
@@ -281,10 +278,50 @@ int userns_prepare(const struct hutch_create *c, const struct hutch_grant *g, in
 		if (c->ownership == HUTCH_OWNERSHIP_MAP)
 			return -EOPNOTSUPP;
 	}
+	if (resume && c->ownership == HUTCH_OWNERSHIP_MAP) {
+		*what = "file ownership (an interrupted chown shift must be finished: use chown or auto)";
+		return -EBUSY;
+	}
 	if (!may_chown)
 		return -EROFS;
-	return chown_tree(root_fd, owner_base, u->base, u->count,
-			  !(c->flags & HUTCH_CREATE_QUIET));
+	struct chown_journal j = {.from = owner_base, .to = u->base, .count = u->count};
+	return chown_tree(root_fd, &j, !(c->flags & HUTCH_CREATE_QUIET), what);
+}
+
+int userns_prepare(const struct hutch_create *c, const struct hutch_grant *g, int root_fd,
+		   bool may_chown, struct userns *u, const char **what)
+{
+	*u = (struct userns){.fd = -1, .idmap_fd = -1, .lock_fd = -1, .probe_fd = -1,
+			     .helper = {-1, -1}};
+	if (c->userns == HUTCH_USERNS_NO)
+		return 0;
+	struct stat st;
+	if (fstat(root_fd, &st) < 0)
+		return -errno;
+	/* A journal is believed only if the root's owner is one of its ranges. */
+	struct chown_journal j = {0};
+	*what = "file ownership journal";
+	int r = chown_journal_read(root_fd, &j);
+	if (r < 0)
+		return r;
+	bool resume = r == 1 && (st.st_uid - j.from < j.count || st.st_uid - j.to < j.count);
+	uint32_t owner_base = resume ? j.from : st.st_uid & ~(RANGE - 1);
+	*what = "uid range";
+	if ((r = take_range(c, g, st.st_uid, &j, resume, u, what)) < 0)
+		return r;
+	*what = "user namespace";
+	if (c->n_bind_users) {
+		char uid_map[1024], gid_map[1024];
+		*what = "bind user";
+		if ((r = build_map(uid_map, sizeof uid_map, c, u->base, u->count, false)) < 0 ||
+		    (r = build_map(gid_map, sizeof gid_map, c, u->base, u->count, true)) < 0)
+			return r;
+		u->fd = make_userns_maps(u, uid_map, gid_map);
+	} else
+		u->fd = make_userns(u, 0, u->base, u->count);
+	if (u->fd < 0)
+		return u->fd;
+	return tree_ownership(c, root_fd, owner_base, resume, may_chown, u, what);
 }
 
 void userns_release(struct userns *u)
