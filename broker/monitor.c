@@ -300,10 +300,17 @@ static int setup_cgroup(struct monitor *m, const struct hutch_create *c, struct 
 {
 	int r;
 	*what = "cgroup";
+	/* No user namespace: the payload's root may mount any v1 hierarchy, and
+	 * must find the container's cgroup at the root of each, never the
+	 * caller's (CVE-2022-0492: release_agent). */
+	bool all_v1 = c->userns == HUTCH_USERNS_NO;
+	unsigned need = all_v1 ? (1u << CG_V2) - 1 : cgroup_v1_needed(&m->limits);
 	if (c->flags & HUTCH_CREATE_KEEP_UNIT)
-		r = cgroup_create_in_unit(c->machine, cgroup_v1_needed(&m->limits), m->worker, cg, what);
+		r = cgroup_create_in_unit(c->machine, need, m->worker, cg, what);
 	else
-		r = cgroup_create(c->machine, m->limits.slice, cgroup_v1_needed(&m->limits), cg);
+		r = cgroup_create(c->machine, m->limits.slice, need, cg);
+	if (r == 0 && all_v1)
+		r = cgroup_create_extra(cg, m->limits.slice);
 	if (r == 0)
 		r = cgroup_apply_limits(cg->fd, &m->limits, what);
 	if (r == 0)

@@ -300,6 +300,50 @@ Test(cgroups, legacy_without_devices_hierarchy_refused, .timeout = 240)
 	run_result_free(&r);
 }
 
+/* CVE-2022-0492 on the v1 layouts. Without a user namespace the payload's
+ * root holds the host's CAP_SYS_ADMIN and may mount any v1 hierarchy; the
+ * mount shows its cgroup namespace root, which is where the container init
+ * sat in that hierarchy. hutch runs here at the root of every v1 hierarchy
+ * (the worst case, and where a legacy host's services sit in the ones no
+ * unit uses): none of them may show a root (release_agent) inside. Only
+ * looked at, never written. */
+Test(cgroups, no_userns_payload_mounts_no_v1_root, .timeout = 240)
+{
+	need_rootfs();
+	if (pure_v2())
+		cr_skip_test("pure cgroup v2: no v1 hierarchy to mount");
+	static char dirs[16][300];
+	static const char *list[17];
+	size_t n = 0;
+	DIR *d = opendir("/sys/fs/cgroup");
+	cr_assert(d, "%s", strerror(errno));
+	struct dirent *de;
+	while ((de = readdir(d)) && n < 16) {
+		struct statfs sf;
+		snprintf(dirs[n], sizeof dirs[n], "/sys/fs/cgroup/%s", de->d_name);
+		if (de->d_type == DT_DIR && de->d_name[0] != '.' && statfs(dirs[n], &sf) == 0 &&
+		    sf.f_type == CGROUP_SUPER_MAGIC)
+			list[n] = dirs[n], n++;
+	}
+	closedir(d);
+	list[n] = NULL;
+	cr_assert_geq(n, 2, "only %zu v1 hierarchies: not a test", n);
+	harness_set_cgroups(list);
+	struct run_result r;
+	run_hutch(&r, 45, NULL,
+		  ARGV("-q", "-P", "--private-users=no", "-D", test_rootfs(), "-M", machine_name("cgra"),
+		       "/bin/sh", "-c",
+		       "mkdir -p /tmp/c; for h in $(cut -d: -f2 /proc/self/cgroup); do o=$h; "
+		       "case $h in name=*) o=none,$h;; esac; "
+		       "mount -t cgroup -o $o cgroup /tmp/c 2>/dev/null || continue; echo MOUNTED-$h; "
+		       "[ -e /tmp/c/release_agent ] && echo REACHED-$h; umount /tmp/c; done"));
+	harness_set_cgroups(NULL);
+	ASSERT_STATUS(r, 0);
+	cr_expect(strstr(r.out, "MOUNTED-"), "no hierarchy mounted inside: not a test\n%s", r.out);
+	cr_expect(!strstr(r.out, "REACHED-"), "a v1 hierarchy's root is reachable inside:\n%s", r.out);
+	run_result_free(&r);
+}
+
 Test(cgroups, no_cgroup_after_payload_sigkill, .timeout = 240)
 {
 	need_rootfs();

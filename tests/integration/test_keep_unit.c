@@ -375,6 +375,33 @@ Test(cgroup_keep_unit, second_container_in_the_same_unit_refused, .timeout = 240
 	unit_drop(&u);
 }
 
+/* CVE-2022-0492 with --keep-unit: a payload without a user namespace may
+ * mount any v1 hierarchy; in those the unit does not cover (freezer,
+ * name=systemd, ... where this test, and so hutch, sits at the root) it
+ * must find the container's own cgroup, never a root (release_agent). */
+Test(cgroup_keep_unit, no_userns_payload_mounts_no_v1_root, .timeout = 240)
+{
+	need_rootfs();
+	if (pure_v2())
+		cr_skip_test("pure cgroup v2: no v1 hierarchy to mount");
+	struct unit u;
+	unit_make(&u, "ra");
+	struct run_result r;
+	run_hutch(&r, 45, NULL,
+		  ARGV("--keep-unit", "-q", "-P", "--private-users=no", "-D", test_rootfs(), "-M",
+		       machine_name("kura"), "/bin/sh", "-c",
+		       "mkdir -p /tmp/c; for h in $(cut -d: -f2 /proc/self/cgroup); do o=$h; "
+		       "case $h in name=*) o=none,$h;; esac; "
+		       "mount -t cgroup -o $o cgroup /tmp/c 2>/dev/null || continue; echo MOUNTED-$h; "
+		       "[ -e /tmp/c/release_agent ] && echo REACHED-$h; umount /tmp/c; done"));
+	ASSERT_STATUS(r, 0);
+	cr_expect(strstr(r.out, "MOUNTED-"), "no hierarchy mounted inside: not a test\n%s", r.out);
+	cr_expect(!strstr(r.out, "REACHED-"), "a v1 hierarchy's root is reachable inside:\n%s", r.out);
+	cr_expect_str_eq(unit_leftovers(&u), "", "left in the parent: %s", unit_leftovers(&u));
+	run_result_free(&r);
+	unit_drop(&u);
+}
+
 Test(cgroup_keep_unit, with_slice_refused, .timeout = 60)
 {
 	need_rootfs();
