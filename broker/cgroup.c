@@ -6,7 +6,8 @@
  *  - unified: cgroup2 at /sys/fs/cgroup; controllers enabled down to the slice;
  *  - hybrid: v1 controllers at /sys/fs/cgroup/<name>, cgroup2 without them at
  *    /sys/fs/cgroup/unified (the tree the container's systemd manages);
- *  - legacy: v1 only (best effort: limits, no cgroup2 inside).
+ *  - legacy: v1 only (limits and the devices controller, no cgroup2 inside;
+ *    make check-cgroup1 runs the cgroup tests on it in a VM).
  * A lock on /run/hutch/machines/NAME, held while the container lives, makes
  * machine names unique among running containers and tells a start which
  * hutch-*.scope directories are stale (left by a hutch that was SIGKILLed).
@@ -274,7 +275,7 @@ int cgroup_create_extra(struct cgroup *cg, const char *slice)
 			break;
 		}
 		ndev++;
-		snprintf(cg->xname[n], sizeof cg->xname[n], "%s", de->d_name);
+		memcpy(cg->xname[n], de->d_name, strlen(de->d_name) + 1); /* length checked */
 		_cleanup_close_ int sfd = open_slice(root, cg->xslice, -1);
 		if (sfd < 0) {
 			r = sfd;
