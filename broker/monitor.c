@@ -299,6 +299,12 @@ static int setup_cgroup(struct monitor *m, const struct hutch_create *c, struct 
 			const char **what)
 {
 	int r;
+	/* systemd cannot run on v1 only with no cgroup of its own mounted
+	 * inside ("Failed to create /init.scope control group"): refused
+	 * before anything is made. */
+	*what = "boot on legacy cgroups";
+	if ((c->flags & HUTCH_CREATE_BOOT) && cgroup_layout() == CG_LEGACY)
+		return -EOPNOTSUPP;
 	*what = "cgroup";
 	/* No user namespace: the payload's root may mount any v1 hierarchy, and
 	 * must find the container's cgroup at the root of each, never the

@@ -344,6 +344,25 @@ Test(cgroups, no_userns_payload_mounts_no_v1_root, .timeout = 240)
 	run_result_free(&r);
 }
 
+/* Legacy layout: systemd would find no cgroup of its own inside and exit
+ * ("Failed to create /init.scope control group"); hutch says so first, in
+ * one line, before anything is made. */
+Test(cgroups, legacy_boot_refused, .timeout = 60)
+{
+	need_rootfs();
+	if (!legacy())
+		cr_skip_test("not the legacy layout: -b works here (make check-cgroup1 runs this)");
+	const char *name = machine_name("cglegboot");
+	struct run_result r;
+	run_hutch(&r, 30, NULL, ARGV("-q", "-b", "-D", test_rootfs(), "-M", name));
+	cr_expect_eq(r.status, 1, "status %d: %s", r.status, r.err);
+	cr_expect(strstr(r.err, "-b/--boot needs cgroup2") && strstr(r.err, "only cgroup v1"), "%s",
+		  r.err);
+	cr_expect_eq(count_substr(r.err, "\n"), 1, "not one line: %s", r.err);
+	cr_expect(!any_cgroup_left(name), "cgroup of %s left after the refusal", name);
+	run_result_free(&r);
+}
+
 Test(cgroups, no_cgroup_after_payload_sigkill, .timeout = 240)
 {
 	need_rootfs();
