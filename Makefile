@@ -190,10 +190,10 @@ check-cgroup2: deps
 
 # The cgroup tests on the legacy layout (v1 hierarchies only, no cgroup2
 # anywhere: CentOS 7-era hosts, systemd.legacy_systemd_cgroup_controller), in
-# the same throw-away VM with --cgroup1. The cgroup* suites only, no Debian
-# tree: hutch mounts no cgroup inside a container on this layout, so the
-# cgroup_boot check has no delegated tree to look at (it skips, saying so).
-# About 1 minute under TCG here (53-81 s: tests/vm/README.md).
+# the same throw-away VM with --cgroup1. The cgroup* and boot suites, no
+# Debian tree: hutch mounts no cgroup inside a container on this layout and
+# refuses -b there (the boot tests skip, saying so).
+# About 1 minute under TCG here (46-81 s: tests/vm/README.md).
 check-cgroup1: deps
 	@missing=$$(for p in $(CGROUP2_VM_DEPS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then apt-get install -y -q -o DPkg::Lock::Timeout=600 $$missing; fi
