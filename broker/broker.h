@@ -168,6 +168,7 @@ int template_populate(const char *path, const char *template_path, int sock);
 /* cgroup.c: the container's cgroup, one directory per hierarchy used. */
 enum cg_layout { CG_NONE, CG_UNIFIED, CG_HYBRID, CG_LEGACY };
 enum { CG_MEMORY, CG_PIDS, CG_CPU, CG_BLKIO, CG_DEVICES, CG_CPUSET, CG_V2, CG_HIER };
+#define CG_EXTRA_MAX 12
 struct cgroup {
 	int fd[CG_HIER];    /* the container's directory per hierarchy, -1: none */
 	bool made[CG_HIER]; /* ours to remove when the container is gone */
@@ -184,10 +185,21 @@ struct cgroup {
 	int unit_fd[CG_HIER];
 	unsigned enabled;
 	pid_t worker;
+	/* The other v1 hierarchies under /sys/fs/cgroup (freezer, perf_event,
+	 * name=systemd, ...) by directory name, for a container without a user
+	 * namespace (cgroup.c: create_extra). */
+	int xfd[CG_EXTRA_MAX];
+	bool xmade[CG_EXTRA_MAX];
+	char xname[CG_EXTRA_MAX][32];
+	char xslice[HUTCH_SLICE_MAX];      /* SLICE/hutch-NAME.scope there, */
+	char xscope[HUTCH_NAME_MAX + 16]; /* with --keep-unit too */
 };
 enum cg_layout cgroup_layout(void);
 /* `need`: bit per v1 controller (CG_MEMORY...) the settings use. */
 int cgroup_create(const char *machine, const char *slice, unsigned need, struct cgroup *cg);
+/* After either: SLICE/hutch-NAME.scope in every other v1 hierarchy (hybrid
+ * and legacy layouts), for a container without a user namespace. */
+int cgroup_create_extra(struct cgroup *cg, const char *slice);
 /* Instead, --keep-unit: the container at payload/ of hutch's own cgroups;
  * *what names the step that failed. */
 int cgroup_create_in_unit(const char *machine, unsigned need, pid_t worker, struct cgroup *cg,

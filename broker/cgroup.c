@@ -6,7 +6,8 @@
  *  - unified: cgroup2 at /sys/fs/cgroup; controllers enabled down to the slice;
  *  - hybrid: v1 controllers at /sys/fs/cgroup/<name>, cgroup2 without them at
  *    /sys/fs/cgroup/unified (the tree the container's systemd manages);
- *  - legacy: v1 only (best effort: limits, no cgroup2 inside).
+ *  - legacy: v1 only (limits and the devices controller, no cgroup2 inside;
+ *    make check-cgroup1 runs the cgroup tests on it in a VM).
  * A lock on /run/hutch/machines/NAME, held while the container lives, makes
  * machine names unique among running containers and tells a start which
  * hutch-*.scope directories are stale (left by a hutch that was SIGKILLed).
@@ -205,12 +206,89 @@ int cgroup_lock_machine(const char *machine, struct cgroup *cg)
 	*cg = (struct cgroup){.lock_fd = -1, .events_fd = -1};
 	for (int h = 0; h < CG_HIER; h++)
 		cg->fd[h] = cg->unit_fd[h] = -1;
+	for (int i = 0; i < CG_EXTRA_MAX; i++)
+		cg->xfd[i] = -1;
 	snprintf(cg->machine, sizeof cg->machine, "%s", machine);
 	/* Wait a moment for the name: another start's sweep may hold a stale
 	 * name's lock briefly, and a short container of that name may be ending. */
 	for (int i = 0; i < 50 && (cg->lock_fd = lock_name("machines", machine, false)) == -EADDRINUSE; i++)
 		nanosleep(&(struct timespec){0, 20 * 1000 * 1000}, NULL);
 	return cg->lock_fd < 0 ? cg->lock_fd : 0;
+}
+
+/* Is this directory entry of /sys/fs/cgroup a v1 hierarchy that none of
+ * devs[0..n) is? Its root, open, if so; else -1. */
+static int other_v1_root(DIR *d, const struct dirent *de, const dev_t *devs, size_t n, dev_t *dev)
+{
+	struct statfs sf;
+	struct stat st;
+	if (de->d_type != DT_DIR || de->d_name[0] == '.')
+		return -1;
+	int fd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0 && (fstatfs(fd, &sf) < 0 || sf.f_type != CGROUP_SUPER_MAGIC || fstat(fd, &st) < 0)) {
+		close(fd);
+		return -1;
+	}
+	if (fd < 0)
+		return -1;
+	for (size_t k = 0; k < n; k++)
+		if (devs[k] == st.st_dev) {
+			close(fd);
+			return -1;
+		}
+	*dev = st.st_dev;
+	return fd;
+}
+
+/* The v1 hierarchies no setting uses beyond the known controllers (freezer,
+ * net_cls, perf_event, hugetlb, name=systemd, ...): SLICE/SCOPE in each too.
+ * Otherwise the container init stays where hutch's caller is in them, often
+ * a hierarchy's root, and a payload with the host's CAP_SYS_ADMIN (no user
+ * namespace) could mount one there and write its release_agent. */
+int cgroup_create_extra(struct cgroup *cg, const char *slice)
+{
+	enum cg_layout l = cgroup_layout();
+	if (l != CG_HYBRID && l != CG_LEGACY)
+		return 0;
+	snprintf(cg->xslice, sizeof cg->xslice, "%s", slice);
+	snprintf(cg->xscope, sizeof cg->xscope, "hutch-%s.scope", cg->machine);
+	dev_t devs[CG_HIER + CG_EXTRA_MAX + 1]; /* + the one looked at */
+	size_t ndev = 0, n = 0;
+	for (int h = 0; h < CG_HIER; h++) {
+		char buf[64];
+		struct stat st;
+		const char *path = cgroup_root_path(h, buf, sizeof buf, true);
+		if (path && stat(path, &st) == 0)
+			devs[ndev++] = st.st_dev;
+	}
+	DIR *d = opendir("/sys/fs/cgroup");
+	if (!d)
+		return -errno;
+	int r = 0;
+	struct dirent *de;
+	while (r == 0 && (de = readdir(d))) {
+		_cleanup_close_ int root = other_v1_root(d, de, devs, ndev, &devs[ndev]);
+		if (root < 0)
+			continue;
+		if (n == CG_EXTRA_MAX || strlen(de->d_name) >= sizeof cg->xname[0]) {
+			r = -E2BIG;
+			break;
+		}
+		ndev++;
+		memcpy(cg->xname[n], de->d_name, strlen(de->d_name) + 1); /* length checked */
+		_cleanup_close_ int sfd = open_slice(root, cg->xslice, -1);
+		if (sfd < 0) {
+			r = sfd;
+			break;
+		}
+		sweep(sfd, cg->machine);
+		cg->xfd[n] = cgroup_make_dir(sfd, cg->xscope, -1, &cg->xmade[n]);
+		r = cg->xfd[n] == -EEXIST || (cg->xfd[n] >= 0 && !cg->xmade[n]) ? -EADDRINUSE
+		    : cg->xfd[n] < 0 ? cg->xfd[n] : 0;
+		n++;
+	}
+	closedir(d);
+	return r;
 }
 
 int cgroup_create(const char *machine, const char *slice, unsigned need, struct cgroup *cg)
@@ -273,16 +351,20 @@ int cgroup_open_events(struct cgroup *cg)
  * "tasks" moves just this thread, which is all of us here (single-threaded,
  * before any fork); "cgroup.procs" would take the kernel's threadgroup
  * rwsem for writing, which waits out an RCU grace period (8-16 ms). */
+static int join(int dir)
+{
+	_cleanup_close_ int fd = dir >= 0 ? openat(dir, "tasks", O_WRONLY | O_CLOEXEC) : -1;
+	return dir < 0 ? 0 : fd < 0 || write(fd, "0", 1) != 1 ? -errno : 0;
+}
+
 int cgroup_join_v1(const struct cgroup *cg)
 {
-	for (int h = 0; h < CG_V2; h++) {
-		if (cg->fd[h] < 0)
-			continue;
-		_cleanup_close_ int fd = openat(cg->fd[h], "tasks", O_WRONLY | O_CLOEXEC);
-		if (fd < 0 || write(fd, "0", 1) != 1)
-			return -errno;
-	}
-	return 0;
+	int r = 0;
+	for (int h = 0; h < CG_V2 && r == 0; h++)
+		r = join(cg->fd[h]);
+	for (int i = 0; i < CG_EXTRA_MAX && r == 0; i++)
+		r = join(cg->xfd[i]);
+	return r;
 }
 
 /* The files a delegated cgroup's owner needs (systemd's list for v2). */
@@ -301,6 +383,10 @@ void cgroup_close(struct cgroup *cg)
 {
 	for (int h = 0; h < CG_HIER; h++)
 		closep(&cg->fd[h]);
+	for (int i = 0; i < CG_EXTRA_MAX; i++) {
+		closep(&cg->xfd[i]);
+		cg->xfd[i] = -1;
+	}
 	closep(&cg->events_fd);
 	for (int h = 0; h < CG_HIER; h++)
 		cg->fd[h] = -1;
@@ -314,6 +400,18 @@ void cgroup_close_unit(struct cgroup *cg)
 		closep(&cg->unit_fd[h]);
 }
 
+/* SLICE/SCOPE below the hierarchy root at path. */
+static void remove_scope(const char *path, const char *slice, const char *scope)
+{
+	_cleanup_close_ int root = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int sfd = root >= 0 ? openat(root, slice, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	int r = sfd >= 0 ? cgroup_remove_tree(sfd, scope, 0, true) : 0;
+	if (r < 0) {
+		errno = -r;
+		log_error("cannot remove cgroup %s/%s/%s: %m", path, slice, scope);
+	}
+}
+
 void cgroup_remove(struct cgroup *cg)
 {
 	cgroup_close(cg);
@@ -322,15 +420,16 @@ void cgroup_remove(struct cgroup *cg)
 	for (int h = 0; h < CG_HIER; h++) {
 		char buf[64];
 		const char *path = cg->made[h] ? cgroup_root_path(h, buf, sizeof buf, false) : NULL;
-		_cleanup_close_ int root = path ? open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
-		_cleanup_close_ int sfd =
-			root >= 0 ? openat(root, cg->slice, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
-		int r = sfd >= 0 ? cgroup_remove_tree(sfd, cg->scope, 0, true) : 0;
-		if (r < 0) {
-			errno = -r;
-			log_error("cannot remove cgroup %s/%s/%s: %m", path, cg->slice, cg->scope);
-		}
+		if (path)
+			remove_scope(path, cg->slice, cg->scope);
 		cg->made[h] = false;
+	}
+	for (int i = 0; i < CG_EXTRA_MAX; i++) {
+		char path[64];
+		snprintf(path, sizeof path, "/sys/fs/cgroup/%s", cg->xname[i]);
+		if (cg->xmade[i])
+			remove_scope(path, cg->xslice, cg->xscope);
+		cg->xmade[i] = false;
 	}
 	if (cg->lock_fd >= 0)
 		unlock_name(cg->lock_fd, "machines", cg->machine);

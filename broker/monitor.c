@@ -299,11 +299,24 @@ static int setup_cgroup(struct monitor *m, const struct hutch_create *c, struct 
 			const char **what)
 {
 	int r;
+	/* systemd cannot run on v1 only with no cgroup of its own mounted
+	 * inside ("Failed to create /init.scope control group"): refused
+	 * before anything is made. */
+	*what = "boot on legacy cgroups";
+	if ((c->flags & HUTCH_CREATE_BOOT) && cgroup_layout() == CG_LEGACY)
+		return -EOPNOTSUPP;
 	*what = "cgroup";
+	/* No user namespace: the payload's root may mount any v1 hierarchy, and
+	 * must find the container's cgroup at the root of each, never the
+	 * caller's (CVE-2022-0492: release_agent). */
+	bool all_v1 = c->userns == HUTCH_USERNS_NO;
+	unsigned need = all_v1 ? (1u << CG_V2) - 1 : cgroup_v1_needed(&m->limits);
 	if (c->flags & HUTCH_CREATE_KEEP_UNIT)
-		r = cgroup_create_in_unit(c->machine, cgroup_v1_needed(&m->limits), m->worker, cg, what);
+		r = cgroup_create_in_unit(c->machine, need, m->worker, cg, what);
 	else
-		r = cgroup_create(c->machine, m->limits.slice, cgroup_v1_needed(&m->limits), cg);
+		r = cgroup_create(c->machine, m->limits.slice, need, cg);
+	if (r == 0 && all_v1)
+		r = cgroup_create_extra(cg, m->limits.slice);
 	if (r == 0)
 		r = cgroup_apply_limits(cg->fd, &m->limits, what);
 	if (r == 0)

@@ -263,6 +263,19 @@ static void create(struct client *c)
 								 : "read-only image");
 		exit(1);
 	}
+	if (r == -EOPNOTSUPP && !strcmp(what, "boot on legacy cgroups")) {
+		log_error("-b/--boot needs cgroup2 (a unified or hybrid layout); this host mounts "
+			  "only cgroup v1 hierarchies at /sys/fs/cgroup, where the container's "
+			  "systemd has no cgroup tree of its own");
+		exit(1);
+	}
+	/* Legacy layout (v1 only) without a devices hierarchy: nothing would
+	 * fence the container's device access. */
+	if (r == -EOPNOTSUPP && !strcmp(what, "devices controller")) {
+		log_error("no device fence on this host: no cgroup2 hierarchy for the device program "
+			  "and no v1 devices hierarchy at /sys/fs/cgroup/devices; not starting");
+		exit(1);
+	}
 	/* A --property= the host's cgroups cannot express ("IOWeight"). */
 	if (r < 0 && isupper((unsigned char)what[0])) {
 		errno = -r;

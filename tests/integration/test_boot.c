@@ -15,9 +15,11 @@
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
 
+#include <linux/magic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #define BOOT_TIMEOUT 240
@@ -35,6 +37,11 @@ static void remove_markers(void)
 static void boot_setup(void)
 {
 	require_root_or_skip();
+	struct statfs sf;
+	if (!(statfs("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC) &&
+	    !(statfs("/sys/fs/cgroup/unified", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC))
+		cr_skip_test("legacy cgroup layout (v1 only): hutch refuses -b there "
+			     "(cgroups::legacy_boot_refused)");
 	require_debian_or_skip();
 	harness_lock_exempt(); /* leak checks need not wait for a boot */
 	boot_lock();

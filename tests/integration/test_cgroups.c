@@ -3,8 +3,9 @@
  * access refused), and the cgroup's life (removed on every exit path, a
  * stale one swept by the next start, machine names unique).
  *
- * Paths are computed for the host's layout: pure v2 (/sys/fs/cgroup) or
- * hybrid (v1 controllers under /sys/fs/cgroup/<name>, v2 in .../unified).
+ * Paths are computed for the host's layout: pure v2 (/sys/fs/cgroup),
+ * hybrid (v1 controllers under /sys/fs/cgroup/<name>, v2 in .../unified) or
+ * legacy (the v1 controllers only: make check-cgroup1).
  */
 #include "../lib/harness.h"
 
@@ -205,13 +206,27 @@ Test(cgroups, memory_hog_is_oom_killed_and_reported, .timeout = 240)
 	run_result_free(&r);
 }
 
+/* The legacy layout: no cgroup2 anywhere (make check-cgroup1). */
+static bool legacy(void)
+{
+	struct statfs sf;
+	return !pure_v2() &&
+	       !(statfs("/sys/fs/cgroup/unified", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC);
+}
+
 /* CPU time the container used while one busy loop ran for `secs` seconds,
- * as a fraction of that wall time (its own cpu.stat, seen inside). */
+ * as a fraction of that wall time: its own cpu.stat, seen inside; on the
+ * legacy layout, which mounts no cgroup inside, the loop's utime + stime
+ * (clock ticks of 10 ms) from /proc. */
 static double busy_fraction(const char *opt, int secs)
 {
-	char script[256];
+	char script[320];
 	snprintf(script, sizeof script,
-		 "while :; do :; done & p=$!; sleep %d; kill $p; grep usage_usec /sys/fs/cgroup/cpu.stat",
+		 legacy() ? "while :; do :; done & p=$!; sleep %d; "
+			    "set -- $(cut -d' ' -f14,15 /proc/$p/stat); kill $p; "
+			    "echo usage_usec $((($1 + $2) * 10000))"
+			  : "while :; do :; done & p=$!; sleep %d; kill $p; "
+			    "grep usage_usec /sys/fs/cgroup/cpu.stat",
 		 secs);
 	struct run_result r;
 	const char *argv[] = {"-q", "-P", "-D", test_rootfs(), "-M", machine_name("cgcpu"),
@@ -256,6 +271,95 @@ Test(cgroups, block_device_mknod_and_open_refused, .timeout = 240)
 	cr_expect(strstr(r.out, "NULL-OK"), "/dev/null refused: %s", r.out);
 	cr_expect(strstr(r.out, "ESCAPE-RESULT mknod_blockdev BLOCKED"), "%s", r.out);
 	cr_expect(strstr(r.out, "mknod=EPERM"), "mknod not refused by the device fence: %s", r.out);
+	run_result_free(&r);
+}
+
+/* Legacy layout: the v1 devices controller is the only device fence (no
+ * cgroup2 for the device program). Without it hutch refuses in one line and
+ * leaves no cgroup behind. The hierarchy is unmounted in a private mount
+ * namespace that hutch inherits; the host keeps it. */
+Test(cgroups, legacy_without_devices_hierarchy_refused, .timeout = 240)
+{
+	need_rootfs();
+	if (!legacy())
+		cr_skip_test("not the legacy layout: the device program fences devices (make check-cgroup1 runs this)");
+	cr_assert_eq(unshare(CLONE_NEWNS), 0, "%s", strerror(errno));
+	cr_assert_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
+	cr_assert_eq(umount2("/sys/fs/cgroup/devices", MNT_DETACH), 0, "%s", strerror(errno));
+	const char *name = machine_name("cgnodev");
+	struct run_result r;
+	run_hutch(&r, 30, NULL,
+		  ARGV("-q", "-P", "-D", test_rootfs(), "-M", name, "--property=TasksMax=50",
+		       "/bin/sh", "-c", "echo RAN"));
+	cr_expect_eq(r.status, 1, "status %d: %s", r.status, r.err);
+	cr_expect(!strstr(r.out, "RAN"), "the payload ran: %s", r.out);
+	cr_expect(strstr(r.err, "no device fence on this host") &&
+			  strstr(r.err, "/sys/fs/cgroup/devices"), "%s", r.err);
+	cr_expect_eq(count_substr(r.err, "\n"), 1, "not one line: %s", r.err);
+	cr_expect(!any_cgroup_left(name), "cgroup of %s left after the refusal", name);
+	run_result_free(&r);
+}
+
+/* CVE-2022-0492 on the v1 layouts. Without a user namespace the payload's
+ * root holds the host's CAP_SYS_ADMIN and may mount any v1 hierarchy; the
+ * mount shows its cgroup namespace root, which is where the container init
+ * sat in that hierarchy. hutch runs here at the root of every v1 hierarchy
+ * (the worst case, and where a legacy host's services sit in the ones no
+ * unit uses): none of them may show a root (release_agent) inside. Only
+ * looked at, never written. */
+Test(cgroups, no_userns_payload_mounts_no_v1_root, .timeout = 240)
+{
+	need_rootfs();
+	if (pure_v2())
+		cr_skip_test("pure cgroup v2: no v1 hierarchy to mount");
+	static char dirs[16][300];
+	static const char *list[17];
+	size_t n = 0;
+	DIR *d = opendir("/sys/fs/cgroup");
+	cr_assert(d, "%s", strerror(errno));
+	struct dirent *de;
+	while ((de = readdir(d)) && n < 16) {
+		struct statfs sf;
+		snprintf(dirs[n], sizeof dirs[n], "/sys/fs/cgroup/%s", de->d_name);
+		if (de->d_type == DT_DIR && de->d_name[0] != '.' && statfs(dirs[n], &sf) == 0 &&
+		    sf.f_type == CGROUP_SUPER_MAGIC)
+			list[n] = dirs[n], n++;
+	}
+	closedir(d);
+	list[n] = NULL;
+	cr_assert_geq(n, 2, "only %zu v1 hierarchies: not a test", n);
+	harness_set_cgroups(list);
+	struct run_result r;
+	run_hutch(&r, 45, NULL,
+		  ARGV("-q", "-P", "--private-users=no", "-D", test_rootfs(), "-M", machine_name("cgra"),
+		       "/bin/sh", "-c",
+		       "mkdir -p /tmp/c; for h in $(cut -d: -f2 /proc/self/cgroup); do o=$h; "
+		       "case $h in name=*) o=none,$h;; esac; "
+		       "mount -t cgroup -o $o cgroup /tmp/c 2>/dev/null || continue; echo MOUNTED-$h; "
+		       "[ -e /tmp/c/release_agent ] && echo REACHED-$h; umount /tmp/c; done"));
+	harness_set_cgroups(NULL);
+	ASSERT_STATUS(r, 0);
+	cr_expect(strstr(r.out, "MOUNTED-"), "no hierarchy mounted inside: not a test\n%s", r.out);
+	cr_expect(!strstr(r.out, "REACHED-"), "a v1 hierarchy's root is reachable inside:\n%s", r.out);
+	run_result_free(&r);
+}
+
+/* Legacy layout: systemd would find no cgroup of its own inside and exit
+ * ("Failed to create /init.scope control group"); hutch says so first, in
+ * one line, before anything is made. */
+Test(cgroups, legacy_boot_refused, .timeout = 60)
+{
+	need_rootfs();
+	if (!legacy())
+		cr_skip_test("not the legacy layout: -b works here (make check-cgroup1 runs this)");
+	const char *name = machine_name("cglegboot");
+	struct run_result r;
+	run_hutch(&r, 30, NULL, ARGV("-q", "-b", "-D", test_rootfs(), "-M", name));
+	cr_expect_eq(r.status, 1, "status %d: %s", r.status, r.err);
+	cr_expect(strstr(r.err, "-b/--boot needs cgroup2") && strstr(r.err, "only cgroup v1"), "%s",
+		  r.err);
+	cr_expect_eq(count_substr(r.err, "\n"), 1, "not one line: %s", r.err);
+	cr_expect(!any_cgroup_left(name), "cgroup of %s left after the refusal", name);
 	run_result_free(&r);
 }
 

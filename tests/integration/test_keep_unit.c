@@ -5,7 +5,10 @@
  * and leave PARENT as it was found on every exit path.
  *
  * Works on the hybrid layout (v1 controllers under /sys/fs/cgroup/<name>,
- * v2 in .../unified) and on pure v2 (make check-cgroup2 picks "cgroup*").
+ * v2 in .../unified), on pure v2 (make check-cgroup2 picks "cgroup*") and on
+ * the legacy layout, v1 only (make check-cgroup1): no v2 parent there, and
+ * hutch stays in the unit itself (no supervisor cgroup, which only v2's
+ * no-internal-process rule needs).
  */
 #include "../lib/harness.h"
 
@@ -28,7 +31,7 @@ static const char *const v1_ctrls[] = {"memory", "pids", "cpu", "blkio", "device
 
 struct unit {
 	char name[64];
-	char dir[8][128];    /* the parent per hierarchy, [0] the v2 one */
+	char dir[8][128];    /* the parent per hierarchy, [0] the v2 one if any */
 	const char *list[9]; /* for harness_set_cgroups */
 	size_t n;
 };
@@ -37,6 +40,14 @@ static bool pure_v2(void)
 {
 	struct statfs sf;
 	return statfs("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+/* No cgroup2 anywhere: v1 hierarchies only. */
+static bool legacy(void)
+{
+	struct statfs sf;
+	return !pure_v2() &&
+	       !(statfs("/sys/fs/cgroup/unified", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC);
 }
 
 static void put(const char *path, const char *s)
@@ -67,7 +78,8 @@ static void unit_make(struct unit *u, const char *tag)
 	if (pure_v2()) /* as hutch's own slice code does: the root hands them down */
 		for (const char *const *c = (const char *const[]){"+memory", "+pids", "+cpu", NULL}; *c; c++)
 			put("/sys/fs/cgroup/cgroup.subtree_control", *c);
-	snprintf(u->dir[u->n++], sizeof u->dir[0], "%s/%s", v2, name);
+	if (!legacy())
+		snprintf(u->dir[u->n++], sizeof u->dir[0], "%s/%s", v2, name);
 	for (size_t i = 0; !pure_v2() && i < sizeof v1_ctrls / sizeof v1_ctrls[0]; i++) {
 		char root[64];
 		struct statfs sf;
@@ -208,7 +220,7 @@ Test(cgroup_keep_unit, container_below_parent_with_limits_and_nothing_left, .tim
 	snprintf(want, sizeof want, "/%s/payload", u.name);
 	snprintf(sup, sizeof sup, "/%s/supervisor", u.name);
 	snprintf(v2, sizeof v2, "%s", cgroup_of(pl, ""));
-	snprintf(hutch_v2, sizeof hutch_v2, "%s", cgroup_of(p.pid, ""));
+	snprintf(hutch_v2, sizeof hutch_v2, "%s", cgroup_of(p.pid, legacy() ? "memory" : ""));
 	if (!pure_v2()) {
 		snprintf(mem, sizeof mem, "%s", cgroup_of(pl, "memory"));
 		snprintf(pids, sizeof pids, "%s", cgroup_of(pl, "pids"));
@@ -224,8 +236,15 @@ Test(cgroup_keep_unit, container_below_parent_with_limits_and_nothing_left, .tim
 	kill(p.pid, SIGTERM);
 	hutch_finish(&p, &r, 20);
 	ASSERT_STATUS(r, 137);
-	cr_expect_str_eq(v2, want, "payload's v2 cgroup %s, not %s", v2, want);
-	cr_expect_str_eq(hutch_v2, sup, "hutch's own v2 cgroup %s, not %s", hutch_v2, sup);
+	if (legacy()) { /* no v2 line at all; hutch itself stays in the unit */
+		cr_expect_str_eq(v2, "", "a v2 cgroup on the legacy layout: %s", v2);
+		char unit[96];
+		snprintf(unit, sizeof unit, "/%s", u.name);
+		cr_expect_str_eq(hutch_v2, unit, "hutch's own memory cgroup %s, not %s", hutch_v2, unit);
+	} else {
+		cr_expect_str_eq(v2, want, "payload's v2 cgroup %s, not %s", v2, want);
+		cr_expect_str_eq(hutch_v2, sup, "hutch's own v2 cgroup %s, not %s", hutch_v2, sup);
+	}
 	if (!pure_v2()) {
 		cr_expect_str_eq(mem, want, "payload's memory cgroup %s", mem);
 		cr_expect_str_eq(pids, want, "payload's pids cgroup %s", pids);
@@ -353,6 +372,33 @@ Test(cgroup_keep_unit, second_container_in_the_same_unit_refused, .timeout = 240
 	ASSERT_STATUS(r, 137);
 	cr_expect_str_eq(unit_leftovers(&u), "", "left in the parent: %s", unit_leftovers(&u));
 	run_result_free(&r), run_result_free(&r2);
+	unit_drop(&u);
+}
+
+/* CVE-2022-0492 with --keep-unit: a payload without a user namespace may
+ * mount any v1 hierarchy; in those the unit does not cover (freezer,
+ * name=systemd, ... where this test, and so hutch, sits at the root) it
+ * must find the container's own cgroup, never a root (release_agent). */
+Test(cgroup_keep_unit, no_userns_payload_mounts_no_v1_root, .timeout = 240)
+{
+	need_rootfs();
+	if (pure_v2())
+		cr_skip_test("pure cgroup v2: no v1 hierarchy to mount");
+	struct unit u;
+	unit_make(&u, "ra");
+	struct run_result r;
+	run_hutch(&r, 45, NULL,
+		  ARGV("--keep-unit", "-q", "-P", "--private-users=no", "-D", test_rootfs(), "-M",
+		       machine_name("kura"), "/bin/sh", "-c",
+		       "mkdir -p /tmp/c; for h in $(cut -d: -f2 /proc/self/cgroup); do o=$h; "
+		       "case $h in name=*) o=none,$h;; esac; "
+		       "mount -t cgroup -o $o cgroup /tmp/c 2>/dev/null || continue; echo MOUNTED-$h; "
+		       "[ -e /tmp/c/release_agent ] && echo REACHED-$h; umount /tmp/c; done"));
+	ASSERT_STATUS(r, 0);
+	cr_expect(strstr(r.out, "MOUNTED-"), "no hierarchy mounted inside: not a test\n%s", r.out);
+	cr_expect(!strstr(r.out, "REACHED-"), "a v1 hierarchy's root is reachable inside:\n%s", r.out);
+	cr_expect_str_eq(unit_leftovers(&u), "", "left in the parent: %s", unit_leftovers(&u));
+	run_result_free(&r);
 	unit_drop(&u);
 }
 

@@ -11,6 +11,8 @@
 #     --policy FILE     load this binary SELinux policy (one write) at boot
 #     --enforcing       then switch SELinux to enforcing (needs --policy)
 #     --cgroup2         mount cgroup2 at /sys/fs/cgroup (pure v2, no v1 mounts)
+#     --cgroup1         legacy layout: v1 hierarchies only (tmpfs at /sys/fs/cgroup,
+#                       the controllers and name=systemd), no cgroup2 anywhere
 #     --append ARGS     extra kernel command line
 #     --mem MB          guest memory (default 1024)
 #     --timeout SEC     give up after SEC seconds (default 600): exit 124
@@ -22,7 +24,7 @@ set -euo pipefail
 
 CACHE=${HUTCH_VM_CACHE:-/var/cache/hutch-tests/vm}
 HERE=$(cd "$(dirname "$0")" && pwd)
-adds=() trees=() policy="" enforcing=0 cgroup2=0 append="" mem=1024 timeout=600 log=""
+adds=() trees=() policy="" enforcing=0 cgroup2=0 cgroup1=0 append="" mem=1024 timeout=600 log=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--add) adds+=("$2"); shift 2 ;;
@@ -30,6 +32,7 @@ while [ $# -gt 0 ]; do
 	--policy) policy=$2; shift 2 ;;
 	--enforcing) enforcing=1; shift ;;
 	--cgroup2) cgroup2=1; shift ;;
+	--cgroup1) cgroup1=1; shift ;;
 	--append) append=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
@@ -40,7 +43,11 @@ while [ $# -gt 0 ]; do
 	esac
 done
 if [ $# -eq 0 ]; then
-	echo "usage: tests/vm/run.sh [--add SRC[:DST]]... [--policy FILE [--enforcing]] [--cgroup2] [--] COMMAND..." >&2
+	echo "usage: tests/vm/run.sh [--add SRC[:DST]]... [--policy FILE [--enforcing]] [--cgroup2 | --cgroup1] [--] COMMAND..." >&2
+	exit 2
+fi
+if [ "$cgroup2" = 1 ] && [ "$cgroup1" = 1 ]; then
+	echo "run.sh: --cgroup2 and --cgroup1 exclude each other" >&2
 	exit 2
 fi
 if [ "$enforcing" = 1 ] && [ -z "$policy" ]; then
@@ -97,6 +104,7 @@ printf '%s\n' "$*" >"$root/etc/vm-command"
 cat >"$root/etc/vm-env" <<EOF
 VM_ENFORCING=$enforcing
 VM_CGROUP2=$cgroup2
+VM_CGROUP1=$cgroup1
 EOF
 
 # Stage 1: copy ourselves onto a tmpfs and switch_root there (pivot_root,
@@ -125,6 +133,23 @@ mount -t tmpfs tmpfs /run
 mount -t tmpfs tmpfs /dev/shm
 if [ "$VM_CGROUP2" = 1 ]; then
 	mount -t cgroup2 cgroup2 /sys/fs/cgroup
+fi
+if [ "$VM_CGROUP1" = 1 ]; then
+	# What systemd mounts on a legacy host (systemd.legacy_systemd_cgroup_controller,
+	# CentOS 7): a tmpfs, one v1 hierarchy per controller (cpu and cpuacct
+	# co-mounted, with their symlinks) and the named, controller-less
+	# "systemd" hierarchy; no cgroup2 anywhere.
+	o=nosuid,nodev,noexec
+	mount -t tmpfs -o $o,mode=0755 tmpfs /sys/fs/cgroup
+	mkdir /sys/fs/cgroup/systemd
+	mount -t cgroup -o $o,none,name=systemd cgroup /sys/fs/cgroup/systemd
+	for c in memory pids cpu,cpuacct devices blkio cpuset freezer; do
+		mkdir "/sys/fs/cgroup/$c"
+		mount -t cgroup -o "$o,$c" cgroup "/sys/fs/cgroup/$c" || echo "VM: cannot mount the v1 $c hierarchy"
+	done
+	ln -s cpu,cpuacct /sys/fs/cgroup/cpu
+	ln -s cpu,cpuacct /sys/fs/cgroup/cpuacct
+	mount -o remount,ro /sys/fs/cgroup
 fi
 if [ -e /etc/vm-policy ]; then
 	mount -t selinuxfs selinuxfs /sys/fs/selinux
