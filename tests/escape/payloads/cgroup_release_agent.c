@@ -19,20 +19,9 @@ static const char *const ctrls[] = {
 	"net_cls", "perf_event", "hugetlb", "none,name=hutchescape",
 };
 
-/* Mount some v1 hierarchy on dir, then try release_agent. */
-static bool try_mount_and_write(const char *dir, const char *how)
+/* One v1 hierarchy mounted on dir: try its release_agent. */
+static bool try_write(const char *dir, const char *how, const char *ctrl)
 {
-	size_t i;
-	int e = 0;
-	for (i = 0; i < sizeof(ctrls) / sizeof(ctrls[0]); i++) {
-		if (mount("cgroup", dir, "cgroup", MS_NOSUID | MS_NODEV | MS_NOEXEC, ctrls[i]) == 0)
-			break;
-		e = errno;
-	}
-	if (i == sizeof(ctrls) / sizeof(ctrls[0])) {
-		note("%s: no v1 hierarchy mountable (last %s);", how, ename(e));
-		return false;
-	}
 	char ra[160], cur[4096];
 	snprintf(ra, sizeof(ra), "%s/release_agent", dir);
 	ssize_t n = slurp(ra, cur, sizeof(cur));
@@ -44,10 +33,30 @@ static bool try_mount_and_write(const char *dir, const char *how)
 			strcpy(cur, "\n");
 		w = write_str(ra, cur);
 	}
-	note("%s: mounted -o %s, release_agent %s write=%s;", how, ctrls[i],
+	note("%s: mounted -o %s, release_agent %s write=%s;", how, ctrl,
 	     n < 0 ? "unreadable" : "read", w == 0 ? "ok" : ename(-w));
 	umount2(dir, MNT_DETACH);
 	return w == 0;
+}
+
+/* Every v1 hierarchy that mounts on dir, each tried in turn: a container
+ * may sit in its own cgroup in some hierarchies and at the root of others
+ * (only the root cgroup has a release_agent). */
+static bool try_mount_and_write(const char *dir, const char *how)
+{
+	bool esc = false, mounted = false;
+	int e = 0;
+	for (size_t i = 0; i < sizeof(ctrls) / sizeof(ctrls[0]); i++) {
+		if (mount("cgroup", dir, "cgroup", MS_NOSUID | MS_NODEV | MS_NOEXEC, ctrls[i]) < 0) {
+			e = errno;
+			continue;
+		}
+		mounted = true;
+		esc |= try_write(dir, how, ctrls[i]);
+	}
+	if (!mounted)
+		note("%s: no v1 hierarchy mountable (last %s);", how, ename(e));
+	return esc;
 }
 
 static bool write_map(const char *file, const char *s)

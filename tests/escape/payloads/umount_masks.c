@@ -11,7 +11,9 @@
 #include "escape.h"
 
 #include <limits.h>
+#include <linux/magic.h>
 #include <sys/mount.h>
+#include <sys/vfs.h>
 
 static bool is_mountpoint(const char *path)
 {
@@ -31,10 +33,14 @@ static bool exposed(const char *name)
 	char path[64], buf[8192];
 	snprintf(path, sizeof(path), "/proc/%s", name);
 	if (!strcmp(name, "sysrq-trigger")) {
+		/* Writable only counts if it is procfs's file: a /dev/null mask
+		 * opens for writing too (a device node on a read-only mount). */
 		int fd = open(path, O_WRONLY | O_CLOEXEC);
+		struct statfs sf;
+		bool real = fd >= 0 && fstatfs(fd, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC;
 		if (fd >= 0)
 			close(fd);
-		return fd >= 0;
+		return real;
 	}
 	ssize_t n = slurp(path, buf, sizeof(buf));
 	if (n <= 0)
