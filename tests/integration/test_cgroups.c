@@ -333,10 +333,7 @@ Test(cgroups, no_userns_payload_mounts_no_v1_root, .timeout = 240)
 	run_hutch(&r, 45, NULL,
 		  ARGV("-q", "-P", "--private-users=no", "-D", test_rootfs(), "-M", machine_name("cgra"),
 		       "/bin/sh", "-c",
-		       "mkdir -p /tmp/c; for h in $(cut -d: -f2 /proc/self/cgroup); do o=$h; "
-		       "case $h in name=*) o=none,$h;; esac; "
-		       "mount -t cgroup -o $o cgroup /tmp/c 2>/dev/null || continue; echo MOUNTED-$h; "
-		       "[ -e /tmp/c/release_agent ] && echo REACHED-$h; umount /tmp/c; done"));
+		       V1_ROOT_PROBE_SH));
 	harness_set_cgroups(NULL);
 	ASSERT_STATUS(r, 0);
 	cr_expect(strstr(r.out, "MOUNTED-"), "no hierarchy mounted inside: not a test\n%s", r.out);

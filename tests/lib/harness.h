@@ -150,4 +150,13 @@ void need_rootfs(void);
 /* Run `sh -c script` quietly in pipe mode: stdout is exactly the payload's. */
 int run_cmd(struct run_result *r, const char *tag, const char *script);
 
+/* A payload script (/bin/sh -c) that mounts each v1 hierarchy the container
+ * is in and prints MOUNTED-<h>, plus REACHED-<h> when what it got is the
+ * hierarchy's root (where release_agent is: CVE-2022-0492). */
+#define V1_ROOT_PROBE_SH                                                                   \
+	"mkdir -p /tmp/c; for h in $(cut -d: -f2 /proc/self/cgroup); do o=$h; "            \
+	"case $h in name=*) o=none,$h;; esac; "                                            \
+	"mount -t cgroup -o $o cgroup /tmp/c 2>/dev/null || continue; echo MOUNTED-$h; "   \
+	"[ -e /tmp/c/release_agent ] && echo REACHED-$h; umount /tmp/c; done"
+
 #endif
