@@ -43,6 +43,7 @@ struct shift {
 	dev_t dev;
 	unsigned long files;
 	bool progress, no_xattr;
+	bool dry;           /* the first pass: directories only, nothing changed */
 	const char *label;  /* relabel with this instead (from = count = 0) */
 	unsigned char *buf; /* an xattr list or ACL value, XATTR_MAX bytes */
 };
@@ -188,7 +189,9 @@ static int open_subdir(int dfd, const char *name)
 	return fd < 0 ? -errno : fd;
 }
 
-/* Each directory after its contents: a directory's owner says it is done. */
+/* Each directory after its contents: a directory's owner says it is done.
+ * A dry pass enters exactly the directories the real one will and changes
+ * nothing, so a tree too deep is refused before anything is touched. */
 static int shift_dir(struct shift *s, int dfd, int depth)
 {
 	if (depth > MAX_DEPTH)
@@ -200,7 +203,8 @@ static int shift_dir(struct shift *s, int dfd, int depth)
 	int r = 0;
 	struct dirent *de;
 	while (r == 0 && (de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    (s->dry && de->d_type != DT_DIR && de->d_type != DT_UNKNOWN))
 			continue;
 		struct stat st;
 		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
@@ -213,40 +217,18 @@ static int shift_dir(struct shift *s, int dfd, int depth)
 			_cleanup_close_ int sub = open_subdir(dirfd(d), de->d_name);
 			r = sub < 0 ? sub : shift_dir(s, sub, depth + 1);
 		}
-		if (r == 0)
+		if (r == 0 && !s->dry)
 			r = shift_one(s, dirfd(d), de->d_name, &st);
 	}
 	closedir(d);
 	return r;
 }
 
-/* The first pass: directories only, nothing changed; -ELOOP when too deep. */
-static int check_depth(int dfd, dev_t dev, int depth)
+/* The first pass; -ELOOP when too deep. */
+static int check_depth(int dfd, dev_t dev)
 {
-	if (depth > MAX_DEPTH)
-		return -ELOOP;
-	DIR *d = opendir_dup(dfd);
-	if (!d)
-		return -errno;
-	rewinddir(d); /* the fd's offset is shared with dfd: the root is read twice */
-	int r = 0;
-	struct dirent *de;
-	while (r == 0 && (de = readdir(d))) {
-		if ((de->d_type != DT_DIR && de->d_type != DT_UNKNOWN) ||
-		    !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		struct stat st; /* as the walk decides: no symlink, no other file system */
-		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-			r = -errno;
-			break;
-		}
-		if (!S_ISDIR(st.st_mode) || st.st_dev != dev)
-			continue;
-		_cleanup_close_ int sub = open_subdir(dirfd(d), de->d_name);
-		r = sub < 0 ? sub : check_depth(sub, dev, depth + 1);
-	}
-	closedir(d);
-	return r;
+	struct shift dry = {.dry = true, .dev = dev};
+	return shift_dir(&dry, dfd, 0);
 }
 
 struct journal_disk {
@@ -297,7 +279,7 @@ int chown_tree(int root_fd, const struct chown_journal *j, bool progress, const 
 	struct stat st;
 	if (dfd < 0 || fstat(dfd, &st) < 0)
 		return -errno;
-	int r = check_depth(dfd, st.st_dev, 0);
+	int r = check_depth(dfd, st.st_dev);
 	if (r == -ELOOP)
 		*what = "file ownership (a directory deeper than 256 levels; nothing was changed)";
 	if (r < 0 || (r = journal_write(dfd, j)) < 0 || (r = walk_tree(dfd, &s)) < 0)
@@ -321,7 +303,7 @@ int relabel_tree(int root_fd, const char *label, bool progress)
 	struct stat st;
 	if (dfd < 0 || fstat(dfd, &st) < 0)
 		return -errno;
-	int r = check_depth(dfd, st.st_dev, 0);
+	int r = check_depth(dfd, st.st_dev);
 	return r < 0 ? r : walk_tree(dfd, &s);
 }
 
