@@ -187,12 +187,11 @@ static void sweep(int slice_fd, const char *ours)
 		if (!name_is_valid(name))
 			continue;
 		bool own = !strcmp(name, ours);
-		/* Not a scope with a task anywhere below: that may be the unit a
-		 * --keep-unit hutch runs in, whatever its name. */
-		if (!own && tree_busy(dirfd(d), de->d_name, 0))
-			continue;
 		int lock = own ? -1 : lock_name("machines", name, false);
-		if (own || lock >= 0)
+		/* A free name is stale unless a task sits anywhere below: that may
+		 * be the unit a --keep-unit hutch runs in, whatever its name. (The
+		 * lock first: running containers are skipped without a walk.) */
+		if (own || (lock >= 0 && !tree_busy(dirfd(d), de->d_name, 0)))
 			cgroup_remove_tree(dirfd(d), de->d_name, 0, own);
 		if (lock >= 0)
 			unlock_name(lock, "machines", name);
