@@ -197,6 +197,8 @@ struct cgroup {
 enum cg_layout cgroup_layout(void);
 /* `need`: bit per v1 controller (CG_MEMORY...) the settings use. */
 int cgroup_create(const char *machine, const char *slice, unsigned need, struct cgroup *cg);
+/* Remove the scopes of dead containers in SLICE, on every hierarchy. */
+void cgroup_sweep_stale(const char *slice, const char *ours);
 /* After either: SLICE/hutch-NAME.scope in every other v1 hierarchy (hybrid
  * and legacy layouts), for a container without a user namespace. */
 int cgroup_create_extra(struct cgroup *cg, const char *slice);

@@ -170,7 +170,8 @@ static bool tree_busy(int parent, const char *name, int depth)
 	return busy;
 }
 
-/* Remove hutch-*.scope directories whose machine lock nobody holds. */
+/* Remove hutch-*.scope directories whose machine lock nobody holds (our
+ * own name's is ours, and left alone: it is the running container's). */
 static void sweep(int slice_fd, const char *ours)
 {
 	DIR *d = opendir_dup(slice_fd);
@@ -186,13 +187,14 @@ static void sweep(int slice_fd, const char *ours)
 		snprintf(name, sizeof name, "%.*s", (int)(len - 12), de->d_name + 6);
 		if (!name_is_valid(name))
 			continue;
-		bool own = !strcmp(name, ours);
-		int lock = own ? -1 : lock_name("machines", name, false);
+		if (!strcmp(name, ours))
+			continue;
+		int lock = lock_name("machines", name, false);
 		/* A free name is stale unless a task sits anywhere below: that may
 		 * be the unit a --keep-unit hutch runs in, whatever its name. (The
 		 * lock first: running containers are skipped without a walk.) */
-		if (own || (lock >= 0 && !tree_busy(dirfd(d), de->d_name, 0)))
-			cgroup_remove_tree(dirfd(d), de->d_name, 0, own);
+		if (lock >= 0 && !tree_busy(dirfd(d), de->d_name, 0))
+			cgroup_remove_tree(dirfd(d), de->d_name, 0, false);
 		if (lock >= 0)
 			unlock_name(lock, "machines", name);
 	}
@@ -280,7 +282,9 @@ int cgroup_create_extra(struct cgroup *cg, const char *slice)
 			r = sfd;
 			break;
 		}
-		sweep(sfd, cg->machine);
+		/* We hold the name: a scope of it is a dead container's (patient: it
+		 * may still be dying), or busy, and then refused below. */
+		cgroup_remove_tree(sfd, cg->xscope, 0, true);
 		cg->xfd[n] = cgroup_make_dir(sfd, cg->xscope, -1, &cg->xmade[n]);
 		r = cg->xfd[n] == -EEXIST || (cg->xfd[n] >= 0 && !cg->xmade[n]) ? -EADDRINUSE
 		    : cg->xfd[n] < 0 ? cg->xfd[n] : 0;
@@ -315,23 +319,63 @@ int cgroup_create(const char *machine, const char *slice, unsigned need, struct 
 			continue;
 		}
 		/* Only the v1 hierarchies the settings use: joining each costs the
-		 * container init an RCU grace period. Stale scopes go in all. */
-		if (h != CG_V2 && !(need & (1u << h))) {
-			_cleanup_close_ int old = openat(root, slice, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-			if (old >= 0)
-				sweep(old, machine);
+		 * container init an RCU grace period. */
+		if (h != CG_V2 && !(need & (1u << h)))
 			continue;
-		}
 		_cleanup_close_ int sfd = open_slice(root, slice, h);
 		if (sfd < 0)
 			return sfd;
-		sweep(sfd, machine);
+		/* Other dead containers' scopes are swept once ours runs
+		 * (cgroup_sweep_stale); one of our name, which we hold, goes now. */
+		cgroup_remove_tree(sfd, cg->scope, 0, true);
 		if ((cg->fd[h] = cgroup_make_dir(sfd, cg->scope, h, &cg->made[h])) < 0)
 			return cg->fd[h] == -EEXIST ? -EADDRINUSE : cg->fd[h];
 		if (!cg->made[h])
-			return -EADDRINUSE; /* still there after the sweep: processes in it */
+			return -EADDRINUSE; /* still there: processes in it */
 	}
 	return cgroup_open_events(cg);
+}
+
+/* Sweep SLICE in the hierarchy mounted at `name` under `dir`, unless it is
+ * one seen already (co-mounted controllers: one hierarchy, two names). */
+static void sweep_hierarchy(int dir, const char *name, dev_t *seen, size_t *n, size_t max,
+			    const char *slice, const char *ours)
+{
+	struct statfs sf;
+	struct stat st;
+	_cleanup_close_ int root = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (root < 0 || fstatfs(root, &sf) < 0 || fstat(root, &st) < 0 ||
+	    (sf.f_type != CGROUP_SUPER_MAGIC && sf.f_type != CGROUP2_SUPER_MAGIC))
+		return;
+	for (size_t k = 0; k < *n; k++)
+		if (seen[k] == st.st_dev)
+			return;
+	if (*n == max)
+		return;
+	seen[(*n)++] = st.st_dev;
+	_cleanup_close_ int sfd = openat(root, slice, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (sfd >= 0)
+		sweep(sfd, ours);
+}
+
+/* Scopes of dead containers (hutch SIGKILLed) in SLICE of every hierarchy:
+ * run by the monitor once the container init exists, beside its set-up and
+ * not before it. A name is stale only if its lock is free and no task sits
+ * in its tree. */
+void cgroup_sweep_stale(const char *slice, const char *ours)
+{
+	DIR *d = opendir("/sys/fs/cgroup");
+	if (!d)
+		return;
+	dev_t seen[64];
+	size_t n = 0;
+	/* Pure v2: /sys/fs/cgroup itself; else its subdirectories (unified, v1). */
+	sweep_hierarchy(dirfd(d), ".", seen, &n, ARRAY_SIZE(seen), slice, ours);
+	struct dirent *de;
+	while ((de = readdir(d)))
+		if (de->d_type == DT_DIR && de->d_name[0] != '.')
+			sweep_hierarchy(dirfd(d), de->d_name, seen, &n, ARRAY_SIZE(seen), slice, ours);
+	closedir(d);
 }
 
 /* The OOM counter file the worker reads after the container ends. */

@@ -338,6 +338,8 @@ static int run_container(struct monitor *m, struct container_args *a, struct cgr
 	close(m->root_fd);
 	m->root_fd = -1;
 	cgroup_close(cg); /* removal still needed, by path */
+	/* Dead containers' scopes, while the init sets up (not in its way). */
+	cgroup_sweep_stale(m->limits.slice, a->create.machine);
 	if ((r = sandbox_monitor()) < 0) {
 		errno = -r;
 		log_error("broker: cannot confine the monitor: %m");
