@@ -66,6 +66,10 @@ static int receive_reply(struct client *c, uint32_t type)
 
 void collect(struct client *c)
 {
+	if (c->open_call) { /* its reply is next, not a posted one's */
+		log_error("internal error: replies read inside an open call");
+		exit(1);
+	}
 	for (unsigned i = 0; i < c->n_posted; i++) {
 		const char *step = c->posted[i].step;
 		int where = c->posted[i].settings;
@@ -105,6 +109,11 @@ static _Noreturn void lost_broker(struct client *c)
 static void send_posted(struct client *c, uint32_t type, const void *body, const char *step,
 			int file, int settings)
 {
+	if (c->n_posted == CLIENT_MAX_POSTED && c->open_call) {
+		/* collect() would take the open call's reply for a posted one. */
+		log_error("internal error: too many requests posted behind a call");
+		exit(1);
+	}
 	if (c->n_posted == CLIENT_MAX_POSTED)
 		collect(c);
 	if (hutch_send(c->sock, type, body, NULL, 0) < 0)
@@ -153,6 +162,20 @@ int call_fd(struct client *c, uint32_t type, const void *body, int send_fd, int 
 	return finish_call(c, type, fd);
 }
 
+void call_begin(struct client *c, uint32_t type, const void *body)
+{
+	if (hutch_send(c->sock, type, body, NULL, 0) < 0)
+		lost_broker(c);
+	collect(c);
+	c->open_call = type;
+}
+
+int call_end(struct client *c, uint32_t type, int *fd)
+{
+	c->open_call = 0;
+	return finish_call(c, type, fd);
+}
+
 int call_pair(struct client *c, uint32_t first, const void *first_body, int *first_err,
 	      uint32_t type, const void *body, int *fd)
 {
@@ -181,20 +204,34 @@ _Noreturn void step_error(struct client *c, const char *step, int err)
 	exit(1);
 }
 
+int open_root_file(struct client *c, enum hutch_root_file which, int *fd)
+{
+	struct hutch_open_file f = {.which = which};
+	if (c->files[which].state == FILE_PENDING)
+		collect(c);
+	if (c->files[which].state != FILE_READY)
+		return call(c, HUTCH_MSG_OPEN_FILE, &f, fd);
+	c->files[which].state = FILE_NONE;
+	*fd = c->files[which].fd;
+	return c->files[which].error;
+}
+
+void client_forget_files(struct client *c)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(c->files); i++) {
+		if (c->files[i].state == FILE_PENDING)
+			collect(c);
+		if (c->files[i].state == FILE_READY)
+			closep(&c->files[i].fd);
+		c->files[i].state = FILE_NONE;
+	}
+}
+
 /* Read one of the image's well-known files through the broker. */
 int read_root_file(struct client *c, enum hutch_root_file which, char **buf, size_t *len)
 {
-	struct hutch_open_file f = {.which = which};
-	int fd = -1, r;
-	if (c->files[which].state == FILE_PENDING)
-		collect(c);
-	if (c->files[which].state == FILE_READY) {
-		c->files[which].state = FILE_NONE;
-		r = c->files[which].error;
-		fd = c->files[which].fd;
-	} else {
-		r = call(c, HUTCH_MSG_OPEN_FILE, &f, &fd);
-	}
+	int fd = -1;
+	int r = open_root_file(c, which, &fd);
 	if (r < 0)
 		return r;
 	r = read_fd_bounded(fd, MAX_DB_FILE, buf, len);

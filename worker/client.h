@@ -32,6 +32,7 @@ struct client {
 	} files[HUTCH_FILE_MAX], settings[HUTCH_SETTINGS_MAX];
 	char settings_name[HUTCH_NAME_MAX + 1]; /* what settings[] were asked for */
 	bool progress_shown; /* a PROGRESS line is on the terminal */
+	uint32_t open_call;  /* call_begin()'s request, its reply not read yet */
 };
 
 /* Send one request (with `send_fd` if >= 0), wait for its reply. Returns the
@@ -56,12 +57,24 @@ void post(struct client *c, uint32_t type, const void *body, const char *step);
 /* Ask for one of the files OPEN_FILE names without waiting; the next
  * read_root_file() of it takes the reply. */
 void prefetch_root_file(struct client *c, enum hutch_root_file which);
+/*
+ * A call in two halves, with requests posted in between (prefetches of what
+ * its success makes possible): call_begin sends `type` and reads what was
+ * posted before it; posts follow; call_end reads `type`'s reply, which the
+ * broker sent before theirs. One round trip for all of them.
+ */
+void call_begin(struct client *c, uint32_t type, const void *body);
+int call_end(struct client *c, uint32_t type, int *fd);
 /* Read and check the replies of every posted request. */
 void collect(struct client *c);
 /* Log "STEP WHAT: error" for a failed request and exit(1). */
 _Noreturn void step_error(struct client *c, const char *step, int err);
 /* Read one of the files OPEN_FILE names (at most 4 MiB) through the broker. */
 int read_root_file(struct client *c, enum hutch_root_file which, char **buf, size_t *len);
+/* The same file's fd (prefetched or asked for now): 0 and *fd, or -errno. */
+int open_root_file(struct client *c, enum hutch_root_file which, int *fd);
+/* Close prefetched files nobody read (the plan changed after asking). */
+void client_forget_files(struct client *c);
 /* A settings_reader (ctx: the client) for .nspawn files and profiles. */
 int client_read_settings_file(void *ctx, enum hutch_settings_file where, const char *name,
 			      char **buf, size_t *len);

@@ -289,12 +289,26 @@ static int host_content(struct client *c, uint32_t which, const char *same_as)
 	return sealed_memfd(buf, len);
 }
 
-static bool host_exists(struct client *c, uint32_t which)
+static bool host_exists(struct client *c, enum hutch_root_file which)
 {
 	int fd = -1;
-	int r = call(c, HUTCH_MSG_OPEN_FILE, &(struct hutch_open_file){.which = which}, &fd);
+	int r = open_root_file(c, which, &fd);
 	closep(&fd);
 	return r == 0;
+}
+
+void files_prefetch(struct client *c)
+{
+	const struct files_settings *f = &c->s->files;
+	if (f->timezone == FILES_AUTO || f->timezone == FILES_SYMLINK)
+		prefetch_root_file(c, HUTCH_FILE_HOST_LOCALTIME_LINK);
+	/* Auto without resolved on the host: a copy of its resolv.conf, unless
+	 * the image has the same (prepare_resolv). */
+	if (f->resolv_conf == FILES_AUTO && !c->s->private_network) {
+		prefetch_root_file(c, HUTCH_FILE_HOST_RESOLV_STUB);
+		prefetch_root_file(c, HUTCH_FILE_RESOLV_CONF);
+		prefetch_root_file(c, HUTCH_FILE_HOST_RESOLV_CONF);
+	}
 }
 
 static void prepare_resolv(struct client *c, bool read_only)
@@ -439,6 +453,7 @@ void files_prepare(struct client *c, bool read_only)
 	prepare_resolv(c, read_only);
 	prepare_timezone(c, read_only);
 	prepare_credentials(c);
+	client_forget_files(c); /* prefetched for a plan that changed */
 }
 
 /* ---- in the container ---------------------------------------------------- */

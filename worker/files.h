@@ -66,6 +66,9 @@ int files_unescape(const char *in, char **out, size_t *len);
 /* Before CREATE: read the host files and credentials this run needs.
  * Prints the error and exits on a fatal one (an unreadable credential). */
 void files_prepare(struct client *c, bool read_only);
+/* Ask for the host and image files files_prepare() will likely read, without
+ * waiting (with the root: one round trip); what it does not read is closed. */
+void files_prefetch(struct client *c);
 /* After the API file systems: /etc/resolv.conf, /etc/localtime, credentials.
  * Failures with /etc are warnings, as nspawn; credential failures are fatal. */
 void files_apply(struct client *c);

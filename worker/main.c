@@ -85,11 +85,28 @@ static void open_image(struct client *c)
 	}
 }
 
-static void open_root(struct client *c)
+/* What the worker reads once the root is open, asked for at once: the
+ * image's os-release, passwd and group, a .nspawn file beside the root, the
+ * host files of --resolv-conf= and --timezone=. */
+static void prefetch_after_root(struct client *c, const struct settings_reader *reader)
+{
+	prefetch_root_file(c, HUTCH_FILE_OS_RELEASE_ETC);
+	prefetch_root_file(c, HUTCH_FILE_PASSWD);
+	prefetch_root_file(c, HUTCH_FILE_GROUP);
+	if (settings_beside_root_wanted()) {
+		static const enum hutch_settings_file beside = HUTCH_SETTINGS_BESIDE_ROOT;
+		reader->prefetch(reader->ctx, &beside, 1, c->s->machine);
+	}
+	files_prefetch(c);
+}
+
+/* The root and, in the same round trip, prefetch_after_root(). */
+static void open_root(struct client *c, const struct settings_reader *reader)
 {
 	const struct settings *s = c->s;
 	if (s->fsroot.image[0]) {
 		open_image(c);
+		prefetch_after_root(c, reader);
 		return;
 	}
 	struct hutch_open_root root = {0};
@@ -100,9 +117,15 @@ static void open_root(struct client *c)
 		root.flags |= HUTCH_ROOT_TEMPLATE;
 		strcpy(root.template_path, s->fsroot.template_dir);
 	}
-	int r = call(c, HUTCH_MSG_OPEN_ROOT, &root, NULL);
+	call_begin(c, HUTCH_MSG_OPEN_ROOT, &root);
+	prefetch_after_root(c, reader);
+	int r = call_end(c, HUTCH_MSG_OPEN_ROOT, NULL);
 	if (r == 0)
 		return;
+	/* The prefetches' replies too, or the broker sees a reset, not an end. */
+	const struct hutch_reply saved = c->reply->u.reply;
+	collect(c);
+	c->reply->u.reply = saved;
 	if (r == -EACCES && !strncmp(c->reply->u.reply.what, "policy", 6)) {
 		policy_refused(c->grant, c->reply->u.reply.what[6] ? "--template=" : "root directory",
 			       c->reply->u.reply.what[6] ? s->fsroot.template_dir : s->directory);
@@ -581,12 +604,7 @@ int worker_main(int sock, uint32_t worker_uid, int argc, char **argv, const stru
 	if (settings_policy_profile(&s, grant) < 0 || settings_load(&s, argc, argv, &reader) < 0 ||
 	    settings_finish(&s, tty, tty) < 0 || policy_apply(&s, grant) < 0)
 		return 1;
-	open_root(&c);
-	/* Asked for together, and with the .nspawn file beside the root (which
-	 * cannot change the root): one round trip to the monitor, not four. */
-	prefetch_root_file(&c, HUTCH_FILE_OS_RELEASE_ETC);
-	prefetch_root_file(&c, HUTCH_FILE_PASSWD);
-	prefetch_root_file(&c, HUTCH_FILE_GROUP);
+	open_root(&c, &reader);
 	r = settings_load_beside_root(&s, argc, argv, &reader);
 	if (r < 0 || (r > 0 && (settings_finish(&s, tty, tty) < 0 || policy_apply(&s, grant) < 0)))
 		return 1;

@@ -229,6 +229,11 @@ int settings_load(struct settings *s, int argc, char **argv, const struct settin
 	return apply_sources(s, argc, argv, have_file);
 }
 
+bool settings_beside_root_wanted(void)
+{
+	return look_beside_root;
+}
+
 int settings_load_beside_root(struct settings *s, int argc, char **argv,
 			      const struct settings_reader *rd)
 {

@@ -86,6 +86,8 @@ int settings_load(struct settings *s, int argc, char **argv, const struct settin
  * Returns 1 if a file was applied (settings_finish() is then due again),
  * 0 if there was none, or -errno after an error.
  */
+/* Will settings_load_beside_root() look for a .nspawn file? (To ask early.) */
+bool settings_beside_root_wanted(void);
 int settings_load_beside_root(struct settings *s, int argc, char **argv,
 			      const struct settings_reader *rd);
 
