@@ -132,8 +132,13 @@ escape-compare: all fixtures
 # Side-by-side benchmarks (bench/README.md). Needs root; not part of `make check`.
 # Peers are optional and skipped when missing:
 #   apt-get install -y bubblewrap systemd-container runc firejail hyperfine
-bench: all fixtures
+bench: all fixtures $(BUILD)/bench-floor
 	bench/run.py
+
+# The isolation floor of workload 1 (bench/floor.c), with hutch's default
+# seccomp program linked in.
+$(BUILD)/bench-floor: bench/floor.c $(BUILD)/default_filter.o
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -static-pie -o $@ $^
 
 # Where hutch's start time goes (needs linux-perf and strace).
 bench-profile: all fixtures

@@ -253,6 +253,26 @@ class Firejail(Peer):
         return argv, {"preexec_fn": self._preexec}, []
 
 
+class Floor(Peer):
+    """bench/floor.c: workload 1's kernel work and nothing else, one static
+    process (no parsing, policy, privilege separation or checks): what the
+    isolation itself costs, the yardstick for hutch's own overhead."""
+    name = "floor"
+
+    def __init__(self, work):
+        super().__init__(work)
+        self.binary = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                   "build", "bench-floor")
+
+    def available(self):
+        if not os.access(self.binary, os.X_OK):
+            return False, f"{self.binary} not built (make build/bench-floor)"
+        return True, ""
+
+    def argv(self, root, payload, tag):
+        return [self.binary, root] + payload
+
+
 class Unshare(Peer):
     """The floor: namespaces, chroot and a /proc, nothing else."""
     name, binary = "unshare", "unshare"
@@ -273,9 +293,11 @@ def shift_ownership(root, base):
                 os.chmod(n, stat.S_IMODE(st.st_mode))
 
 
-ALL = ["hutch", "hutch-defaults", "bwrap", "bwrap-eq", "nspawn", "runc", "firejail", "unshare"]
+ALL = ["hutch", "hutch-defaults", "bwrap", "bwrap-eq", "nspawn", "runc", "firejail", "unshare",
+       "floor"]
 CLASSES = {"bwrap": Bwrap, "bwrap-eq": BwrapEq, "nspawn": Nspawn, "nspawn-ro": NspawnRO,
-           "runc": Runc, "firejail": Firejail, "unshare": Unshare}
+           "runc": Runc, "firejail": Firejail, "unshare": Unshare,
+           "floor": Floor}
 
 
 def make(name, work, hutch_bin, base_bin=None):

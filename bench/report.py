@@ -35,6 +35,13 @@ def targets(res):
             verdict = "met" if r["hi"] <= limit else ("MISSED" if r["lo"] > limit else
                                                       "borderline (CI spans the limit)")
             rows.append([what, f"{ratio_txt(r)}", verdict])
+        fb = st.get("floor_bwrap")
+        if fb:
+            rows.append(["(reachability) the isolation floor <= 0.8 x bwrap",
+                         f"floor/bwrap {ratio_txt(fb)}; hutch/floor "
+                         f"{ratio_txt(st['ratios'].get('floor'))}",
+                         "reachable" if fb["hi"] <= TARGET_BWRAP else
+                         ("unreachable" if fb["lo"] > TARGET_BWRAP else "borderline")])
     au = res.get("audit")
     if au and "hutch" in au and "bwrap" in au:
         ok, d = strictly_more(au["hutch"], au["bwrap"])

@@ -65,8 +65,13 @@ def start(ctx, peers, runs, warmup):
             log(f"start: {i + 1}/{runs}")
     for name, r in res.items():
         r["summary_ms"] = summarize([ms(x) for x in r["samples_ns"]])
-    return {"runs": runs, "warmup": warmup, "payload": PAYLOAD, "peers": res,
-            "ratios": ratios(res, "hutch")}
+    out = {"runs": runs, "warmup": warmup, "payload": PAYLOAD, "peers": res,
+           "ratios": ratios(res, "hutch")}
+    # Is "hutch <= 0.8 x bwrap" reachable at all for this isolation? The
+    # floor's own ratio to bwrap says (bench/floor.c).
+    if res.get("floor", {}).get("samples_ns") and res.get("bwrap", {}).get("samples_ns"):
+        out["floor_bwrap"] = ratio_ci(res["floor"]["samples_ns"], res["bwrap"]["samples_ns"])
+    return out
 
 
 def ratios(res, base):
