@@ -427,6 +427,27 @@ Test(cgroups, stale_cgroup_swept_after_hutch_sigkill, .timeout = 240)
 	run_result_free(&r3);
 }
 
+/* The start path removes a dead container's scope of its own name (other
+ * names are swept once the container runs): the same name starts again at
+ * once, with no other start in between. */
+Test(cgroups, stale_cgroup_of_own_name_replaced, .timeout = 240)
+{
+	need_rootfs();
+	const char *name = machine_name("cgown");
+	struct hutch_proc p;
+	struct run_result r, r2;
+	start(&p, name, NULL, "echo READY; exec sleep 60");
+	expect_ready(&p, &r);
+	kill(p.pid, SIGKILL);
+	hutch_finish(&p, &r, 20);
+	cr_assert(any_cgroup_left(name), "nothing stale to replace: not a test");
+	run_hutch(&r2, 30, NULL, ARGV("-q", "-P", "-D", test_rootfs(), "-M", name, "/bin/true"));
+	ASSERT_STATUS(r2, 0);
+	cr_expect(!any_cgroup_left(name), "cgroup of %s left after the second run", name);
+	run_result_free(&r);
+	run_result_free(&r2);
+}
+
 Test(cgroups, machine_name_unique_while_running, .timeout = 240)
 {
 	need_rootfs();
