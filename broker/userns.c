@@ -192,9 +192,33 @@ static bool idmap_supported(int root_fd, int userns_fd, int *probe)
 	return true;
 }
 
-/* A free range in nspawn's pick window cut down to the grant's pool; the
- * tree's own range first, and only that one when `must` (a shift to finish). */
-static int pick_range(uint32_t prefer, bool must, const struct hutch_grant *g, struct userns *u)
+/* Does [base, base + RANGE) overlap ids delegated in /etc/subuid or subgid? */
+static bool delegated(const struct hutch_create *c, uint32_t base)
+{
+	for (uint32_t i = 0; i < c->n_avoid; i++)
+		if (c->avoid[i].start < (uint64_t)base + RANGE &&
+		    base < (uint64_t)c->avoid[i].start + c->avoid[i].count)
+			return true;
+	return false;
+}
+
+/* Lock `base` unless delegated: 1 taken, 0 not free, -errno. */
+static int try_range(const struct hutch_create *c, uint32_t base, struct userns *u)
+{
+	if (delegated(c, base))
+		return 0;
+	if ((u->lock_fd = lock_range(base)) >= 0) {
+		u->base = base;
+		return 1;
+	}
+	return u->lock_fd == -EADDRINUSE ? 0 : u->lock_fd;
+}
+
+/* A free range in nspawn's pick window cut down to the grant's pool, clear
+ * of delegated ids; the tree's own range first, and only that one when
+ * `must` (a shift to finish: it must end where it began). */
+static int pick_range(const struct hutch_create *c, uint32_t prefer, bool must,
+		      const struct hutch_grant *g, struct userns *u)
 {
 	uint32_t lo = PICK_MIN, end = PICK_END;
 	if (g->kind == HUTCH_GRANT_RULE) {
@@ -203,26 +227,25 @@ static int pick_range(uint32_t prefer, bool must, const struct hutch_grant *g, s
 	}
 	if (lo >= end)
 		return -EACCES;
-	if (prefer / RANGE >= lo && prefer / RANGE < end &&
-	    (u->lock_fd = lock_range(prefer)) >= 0) {
-		u->base = prefer; /* the tree's own range: no ownership work */
-		return 0;
+	bool in_window = prefer / RANGE >= lo && prefer / RANGE < end;
+	if (must) {
+		if (!in_window)
+			return -EACCES;
+		u->lock_fd = lock_range(prefer);
+		u->base = prefer;
+		return u->lock_fd < 0 ? u->lock_fd : 0;
 	}
-	if (must)
-		return prefer / RANGE >= lo && prefer / RANGE < end ? -EADDRINUSE : -EACCES;
-	for (int tries = 0; tries < 256; tries++) {
-		uint32_t r;
-		if (getrandom(&r, sizeof r, 0) != sizeof r)
+	int r = in_window ? try_range(c, prefer, u) : 0; /* the tree's own: no ownership work */
+	uint32_t rnd;
+	for (int tries = 0; r == 0 && tries < 64; tries++) {
+		if (getrandom(&rnd, sizeof rnd, 0) != sizeof rnd)
 			return -EIO;
-		uint32_t base = (lo + r % (end - lo)) * RANGE;
-		if ((u->lock_fd = lock_range(base)) >= 0) {
-			u->base = base;
-			return 0;
-		}
-		if (u->lock_fd != -EADDRINUSE)
-			return u->lock_fd;
+		r = try_range(c, (lo + rnd % (end - lo)) * RANGE, u);
 	}
-	return -EADDRINUSE;
+	/* Most of the window taken or delegated: every range once, from a random one. */
+	for (uint32_t i = 0; r == 0 && i < end - lo; i++)
+		r = try_range(c, (lo + (rnd + i) % (end - lo)) * RANGE, u);
+	return r < 0 ? r : r ? 0 : -EADDRINUSE;
 }
 
 /* The range, locked. With a journal (`resume`) the tree's range is the one
@@ -241,7 +264,7 @@ static int take_range(const struct hutch_create *c, const struct hutch_grant *g,
 		}
 		if (resume)
 			*what = "uid range (the range an interrupted ownership shift went to)";
-		return pick_range(tree & ~(RANGE - 1), resume, g, u);
+		return pick_range(c, tree & ~(RANGE - 1), resume, g, u);
 	}
 	if (c->userns == HUTCH_USERNS_FROM_ROOT && tree % RANGE)
 		return -EDOM; /* nspawn: the root's owner must start a range */

@@ -13,6 +13,8 @@ static const char *const host_files[HUTCH_FILE_MAX] = {
 	[HUTCH_FILE_HOST_LOCALTIME_LINK] = "/etc/localtime",
 	[HUTCH_FILE_HOST_PASSWD] = "/etc/passwd",
 	[HUTCH_FILE_HOST_GROUP] = "/etc/group",
+	[HUTCH_FILE_HOST_SUBUID] = "/etc/subuid",
+	[HUTCH_FILE_HOST_SUBGID] = "/etc/subgid",
 };
 
 static const char *const settings_dirs[HUTCH_SETTINGS_MAX] = {

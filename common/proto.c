@@ -189,6 +189,24 @@ static bool file_name_valid(const char *s, size_t size)
 	       strcmp(s, "..");
 }
 
+/* Ascending, disjoint, non-empty, not past 2^32; only for a picked range. */
+static int check_avoid(const struct hutch_create *c, const char **why)
+{
+	if (c->n_avoid > HUTCH_AVOID_MAX || (c->n_avoid && c->userns != HUTCH_USERNS_PICK))
+		FAIL("bad avoided range count");
+	if (!all_zero(c->avoid + c->n_avoid, sizeof c->avoid - c->n_avoid * sizeof c->avoid[0]))
+		FAIL("unused avoided range slots not zero");
+	uint64_t end = 0;
+	for (uint32_t i = 0; i < c->n_avoid; i++) {
+		const struct hutch_id_range *a = &c->avoid[i];
+		if (a->count == 0 || (i && a->start < end) ||
+		    (uint64_t)a->start + a->count > (uint64_t)UINT32_MAX + 1)
+			FAIL("bad avoided ranges");
+		end = (uint64_t)a->start + a->count;
+	}
+	return 0;
+}
+
 static int check_bind_users(const struct hutch_create *c, const char **why)
 {
 	if (c->n_bind_users > HUTCH_BIND_USERS_MAX || (c->n_bind_users && c->userns == HUTCH_USERNS_NO))
@@ -229,8 +247,12 @@ static int check_file_op(const struct hutch_file_op *f, const char **why)
 	if (hutch_check_string(f->link, sizeof f->link, 1) < 0)
 		FAIL("bad link string");
 	bool bind = f->op == HUTCH_FILE_OP_BIND, sym = f->op == HUTCH_FILE_OP_SYMLINK;
-	if (bind != (f->source >= HUTCH_FILE_HOST_FIRST && f->source < HUTCH_FILE_MAX &&
-		     f->source != HUTCH_FILE_HOST_LOCALTIME_LINK))
+	/* Only what --resolv-conf= and --timezone= bind: the resolv.conf files
+	 * and /etc/localtime. */
+	bool source_ok = (f->source >= HUTCH_FILE_HOST_RESOLV_CONF &&
+			  f->source <= HUTCH_FILE_HOST_RESOLV_STUB) ||
+			 f->source == HUTCH_FILE_HOST_LOCALTIME;
+	if (bind != source_ok)
 		FAIL("bad bind source");
 	if (sym ? !zone_link_valid(f->link) : f->link[0] != '\0')
 		FAIL("bad symlink text");
@@ -376,7 +398,7 @@ static int check_body(uint32_t type, const struct hutch_msg *m, const char **why
 			FAIL("bad name string");
 		if (!all_zero(c->pad, sizeof c->pad))
 			FAIL("padding not zero");
-		if (check_bind_users(c, why) < 0)
+		if (check_bind_users(c, why) < 0 || check_avoid(c, why) < 0)
 			return -EBADMSG;
 		if (c->userns >= HUTCH_USERNS_MAX || c->ownership >= HUTCH_OWNERSHIP_MAX)
 			FAIL("unknown user namespace mode");

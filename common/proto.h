@@ -141,6 +141,8 @@ enum hutch_root_file {
 					* -EINVAL if it is no symlink */
 	HUTCH_FILE_HOST_PASSWD,        /* /etc/passwd */
 	HUTCH_FILE_HOST_GROUP,         /* /etc/group */
+	HUTCH_FILE_HOST_SUBUID,        /* /etc/subuid, ranges --private-users=pick avoids */
+	HUTCH_FILE_HOST_SUBGID,        /* /etc/subgid */
 	HUTCH_FILE_MAX
 };
 #define HUTCH_FILE_HOST_FIRST HUTCH_FILE_HOST_RESOLV_CONF
@@ -317,6 +319,16 @@ struct hutch_bind_user_ids {
 	uint32_t host_uid, host_gid, container_id;
 };
 
+/* Host ids delegated to users for their own user namespaces (/etc/subuid,
+ * /etc/subgid), ascending and disjoint: a picked range overlaps none, or a
+ * tenant's rootless containers would share ids with ours. Sent by the
+ * worker, so it is hygiene against accidents, not a limit on the caller:
+ * a restricted caller's limit is the grant's uid pool. */
+#define HUTCH_AVOID_MAX 64
+struct hutch_id_range {
+	uint32_t start, count;
+};
+
 struct hutch_create {
 	uint32_t flags;
 	uint32_t kill_signal; /* sent to PID 1 when hutch gets SIGTERM/SIGINT/SIGHUP */
@@ -329,6 +341,8 @@ struct hutch_create {
 	uint8_t pad[2]; /* must be 0 */
 	uint32_t n_bind_users; /* entries used in bind_users[], ascending container_id */
 	struct hutch_bind_user_ids bind_users[HUTCH_BIND_USERS_MAX]; /* unused: zero */
+	uint32_t n_avoid; /* HUTCH_USERNS_PICK only, else 0 */
+	struct hutch_id_range avoid[HUTCH_AVOID_MAX]; /* unused: zero */
 };
 
 /* MOUNT_API: one of the kernel API file systems, each once. */

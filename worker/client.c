@@ -216,14 +216,14 @@ int open_root_file(struct client *c, enum hutch_root_file which, int *fd)
 	return c->files[which].error;
 }
 
-void client_forget_files(struct client *c)
+void client_forget_files(struct client *c, const enum hutch_root_file *which, size_t n)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(c->files); i++) {
-		if (c->files[i].state == FILE_PENDING)
+	for (size_t i = 0; i < n; i++) {
+		if (c->files[which[i]].state == FILE_PENDING)
 			collect(c);
-		if (c->files[i].state == FILE_READY)
-			closep(&c->files[i].fd);
-		c->files[i].state = FILE_NONE;
+		if (c->files[which[i]].state == FILE_READY)
+			closep(&c->files[which[i]].fd);
+		c->files[which[i]].state = FILE_NONE;
 	}
 }
 

@@ -73,8 +73,8 @@ _Noreturn void step_error(struct client *c, const char *step, int err);
 int read_root_file(struct client *c, enum hutch_root_file which, char **buf, size_t *len);
 /* The same file's fd (prefetched or asked for now): 0 and *fd, or -errno. */
 int open_root_file(struct client *c, enum hutch_root_file which, int *fd);
-/* Close prefetched files nobody read (the plan changed after asking). */
-void client_forget_files(struct client *c);
+/* Close these prefetched files if nobody read them (the plan changed). */
+void client_forget_files(struct client *c, const enum hutch_root_file *which, size_t n);
 /* A settings_reader (ctx: the client) for .nspawn files and profiles. */
 int client_read_settings_file(void *ctx, enum hutch_settings_file where, const char *name,
 			      char **buf, size_t *len);

@@ -297,6 +297,11 @@ static bool host_exists(struct client *c, enum hutch_root_file which)
 	return r == 0;
 }
 
+/* What files_prefetch() may ask for. */
+static const enum hutch_root_file prefetched[] = {
+	HUTCH_FILE_HOST_LOCALTIME_LINK, HUTCH_FILE_HOST_RESOLV_STUB, HUTCH_FILE_RESOLV_CONF,
+	HUTCH_FILE_HOST_RESOLV_CONF};
+
 void files_prefetch(struct client *c)
 {
 	const struct files_settings *f = &c->s->files;
@@ -453,7 +458,7 @@ void files_prepare(struct client *c, bool read_only)
 	prepare_resolv(c, read_only);
 	prepare_timezone(c, read_only);
 	prepare_credentials(c);
-	client_forget_files(c); /* prefetched for a plan that changed */
+	client_forget_files(c, prefetched, ARRAY_SIZE(prefetched)); /* for a plan that changed */
 }
 
 /* ---- in the container ---------------------------------------------------- */

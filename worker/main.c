@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../common/host_files.h"
 #include "../common/util.h"
 #include "client.h"
 #include "console.h"
@@ -27,6 +28,7 @@
 #include "seccomp.h"
 #include "selinux.h"
 #include "settings.h"
+#include "subid.h"
 #include "userdb.h"
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -93,6 +95,10 @@ static void prefetch_after_root(struct client *c, const struct settings_reader *
 	prefetch_root_file(c, HUTCH_FILE_OS_RELEASE_ETC);
 	prefetch_root_file(c, HUTCH_FILE_PASSWD);
 	prefetch_root_file(c, HUTCH_FILE_GROUP);
+	if (c->s->userns == HUTCH_USERNS_PICK || c->s->userns == HUTCH_USERNS_FIXED) {
+		prefetch_root_file(c, HUTCH_FILE_HOST_SUBUID);
+		prefetch_root_file(c, HUTCH_FILE_HOST_SUBGID);
+	}
 	if (settings_beside_root_wanted()) {
 		static const enum hutch_settings_file beside = HUTCH_SETTINGS_BESIDE_ROOT;
 		reader->prefetch(reader->ctx, &beside, 1, c->s->machine);
@@ -208,6 +214,51 @@ static void resolve_user(struct client *c, struct identity *id)
 	free(group);
 }
 
+/*
+ * The host ids /etc/subuid and /etc/subgid delegate to users: a picked range
+ * avoids them (the broker's pick skips c->avoid), a fixed one that overlaps
+ * gets a warning. Without the files, or unreadable, nothing is avoided.
+ */
+static void avoid_subids(struct client *c, struct hutch_create *cr)
+{
+	const struct settings *s = c->s;
+	if (s->userns != HUTCH_USERNS_PICK && s->userns != HUTCH_USERNS_FIXED)
+		return;
+	static struct subid_set set; /* 32 KiB: not on the stack */
+	set.n = 0;
+	static const enum hutch_root_file files[] = {HUTCH_FILE_HOST_SUBUID, HUTCH_FILE_HOST_SUBGID};
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		_cleanup_free_ char *buf = NULL;
+		size_t len = 0;
+		int r = read_root_file(c, files[i], &buf, &len);
+		if (r < 0) {
+			if (r != -ENOENT) {
+				errno = -r;
+				log_error("warning: cannot read %s: %m; uid ranges delegated there are "
+					  "not avoided", hutch_host_file(files[i]));
+			}
+			continue;
+		}
+		subid_parse(&set, buf, len);
+		if (set.bad_lines)
+			log_error("warning: %s: %u malformed line%s ignored (the first is line %u); "
+				  "the ranges they meant are not avoided",
+				  hutch_host_file(files[i]), set.bad_lines,
+				  set.bad_lines == 1 ? "" : "s", set.first_bad);
+	}
+	if (s->userns == HUTCH_USERNS_PICK) {
+		cr->n_avoid = subid_merge(&set, cr->avoid, HUTCH_AVOID_MAX);
+		return;
+	}
+	struct hutch_id_range all[HUTCH_AVOID_MAX];
+	uint32_t n = subid_merge(&set, all, HUTCH_AVOID_MAX);
+	if (subid_overlaps(all, n, s->uid_base, s->uid_count))
+		log_error("warning: --private-users=%u:%u overlaps ids /etc/subuid or /etc/subgid "
+			  "delegates to a user, whose own containers may use them too; "
+			  "--private-users=pick avoids them",
+			  s->uid_base, s->uid_count);
+}
+
 static void create(struct client *c)
 {
 	struct hutch_create cr = {
@@ -223,6 +274,7 @@ static void create(struct client *c)
 	};
 	memcpy(cr.uuid, c->s->uuid, 16);
 	bind_user_create(&cr);
+	avoid_subids(c, &cr);
 	strcpy(cr.machine, c->s->machine);
 	strcpy(cr.hostname, c->s->hostname);
 	/* The limits and the container in one round trip: the broker refuses
@@ -240,8 +292,9 @@ static void create(struct client *c)
 	const char *what = c->reply->u.reply.what;
 	if (r == -EADDRINUSE && !strcmp(what, "uid range")) {
 		if (c->s->userns == HUTCH_USERNS_PICK)
-			log_error("no free uid range for --private-users=pick; stop a container or "
-				  "give a range with --private-users=BASE:COUNT");
+			log_error("no free uid range for --private-users=pick (each is in use by a "
+				  "container or delegated to a user in /etc/subuid or /etc/subgid); "
+				  "stop a container or give a range with --private-users=BASE:COUNT");
 		else
 			log_error("the uid range of --private-users is in use by another running "
 				  "container; pick another, or use --private-users=pick");

@@ -79,9 +79,14 @@ Test(proto, file_op)
 		REFUSED(dec(mk_op(op, HUTCH_ETC_LOCALTIME, 0, ""), 0));
 	FOR_U32(t, 0, HUTCH_ETC_MAX, 0xffffffff)
 		REFUSED(dec(mk_op(HUTCH_FILE_OP_UNLINK, t, 0, ""), 0));
-	/* Bind sources: host files only, and never the link-text memfd. */
+	/* Bind sources: the host's resolv.conf files and localtime only; never the
+	 * link-text memfd, the image's files or other host files. */
+	FOR_U32(src, HUTCH_FILE_HOST_RESOLV_CONF, HUTCH_FILE_HOST_RESOLV_STATIC,
+		HUTCH_FILE_HOST_RESOLV_UPLINK, HUTCH_FILE_HOST_LOCALTIME)
+		ACCEPTED(dec(mk_op(HUTCH_FILE_OP_BIND, HUTCH_ETC_LOCALTIME, src, ""), 0));
 	FOR_U32(src, 0, HUTCH_FILE_PASSWD, HUTCH_FILE_RESOLV_CONF, HUTCH_FILE_HOST_LOCALTIME_LINK,
-		HUTCH_FILE_MAX, 0xffffffff)
+		HUTCH_FILE_HOST_PASSWD, HUTCH_FILE_HOST_GROUP, HUTCH_FILE_HOST_SUBUID,
+		HUTCH_FILE_HOST_SUBGID, HUTCH_FILE_MAX, 0xffffffff)
 		REFUSED(dec(mk_op(HUTCH_FILE_OP_BIND, HUTCH_ETC_RESOLV_CONF, src, ""), 0));
 	REFUSED(dec(mk_op(HUTCH_FILE_OP_UNLINK, HUTCH_ETC_LOCALTIME, HUTCH_FILE_HOST_LOCALTIME, ""), 0));
 	REFUSED(dec(mk_op(HUTCH_FILE_OP_UNLINK, HUTCH_ETC_LOCALTIME, 0, "../usr/share/zoneinfo/UTC"), 0));
@@ -280,6 +285,34 @@ Test(proto, create_bind_users)
 	b = c, b.n_bind_users = 1; /* slot 1 used but not counted */
 	REFUSED(dec(mk_create(&b), 0));
 	b = c, b.n_bind_users = HUTCH_BIND_USERS_MAX + 1;
+	REFUSED(dec(mk_create(&b), 0));
+}
+
+/* The delegated ids a picked range avoids: ascending, disjoint, in range. */
+Test(proto, create_avoid)
+{
+	struct hutch_create c;
+	fill_create(&c);
+	c.userns = HUTCH_USERNS_PICK;
+	c.n_avoid = 3;
+	c.avoid[0] = (struct hutch_id_range){100000, 65536};
+	c.avoid[1] = (struct hutch_id_range){524288, 1};
+	c.avoid[2] = (struct hutch_id_range){4294901760u, 65536}; /* up to 2^32 */
+	ACCEPTED(dec(mk_create(&c), 0));
+	struct hutch_create b = c;
+	b.userns = HUTCH_USERNS_FIXED, b.uid_base = 65536, b.uid_count = 65536; /* pick only */
+	REFUSED(dec(mk_create(&b), 0));
+	b = c, b.avoid[1].count = 0;
+	REFUSED(dec(mk_create(&b), 0));
+	b = c, b.avoid[2].count = 65537; /* past 2^32 */
+	REFUSED(dec(mk_create(&b), 0));
+	b = c, b.avoid[1].start = 100001; /* overlaps the one before */
+	REFUSED(dec(mk_create(&b), 0));
+	b = c, b.avoid[1] = c.avoid[0], b.avoid[0] = c.avoid[1]; /* not ascending */
+	REFUSED(dec(mk_create(&b), 0));
+	b = c, b.n_avoid = 2; /* slot 2 used but not counted */
+	REFUSED(dec(mk_create(&b), 0));
+	b = c, b.n_avoid = HUTCH_AVOID_MAX + 1;
 	REFUSED(dec(mk_create(&b), 0));
 }
 

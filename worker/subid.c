@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* /etc/subuid and /etc/subgid: see subid.h. */
+#include "subid.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Plain decimal, no sign or spaces, below 2^32. */
+static bool parse_u32(const char *s, size_t n, uint32_t *out)
+{
+	uint64_t v = 0;
+	if (n == 0 || n > 10)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	if (v > UINT32_MAX)
+		return false;
+	*out = (uint32_t)v;
+	return true;
+}
+
+static bool parse_line(const char *l, size_t n, struct hutch_id_range *out)
+{
+	const char *c1 = memchr(l, ':', n);
+	const char *c2 = c1 ? memchr(c1 + 1, ':', n - (size_t)(c1 + 1 - l)) : NULL;
+	if (!c1 || c1 == l || !c2 || memchr(l, '\0', n))
+		return false;
+	const char *count = c2 + 1;
+	return parse_u32(c1 + 1, (size_t)(c2 - c1 - 1), &out->start) &&
+	       parse_u32(count, (size_t)(l + n - count), &out->count) && out->count > 0;
+}
+
+static void compact(struct subid_set *s, uint32_t max);
+
+void subid_parse(struct subid_set *s, const char *buf, size_t len)
+{
+	unsigned line = 0;
+	s->bad_lines = s->first_bad = 0;
+	for (size_t off = 0; off < len;) {
+		const char *l = buf + off, *nl = memchr(l, '\n', len - off);
+		size_t n = nl ? (size_t)(nl - l) : len - off;
+		off += n + 1;
+		line++;
+		if (n && l[n - 1] == '\r')
+			n--;
+		if (n == 0 || l[0] == '#')
+			continue;
+		struct hutch_id_range r;
+		if (!parse_line(l, n, &r)) {
+			if (!s->bad_lines++)
+				s->first_bad = line;
+			continue;
+		}
+		if ((uint64_t)r.start + r.count > (uint64_t)UINT32_MAX + 1)
+			r.count = (uint32_t)((uint64_t)UINT32_MAX + 1 - r.start);
+		if (s->n == SUBID_RANGES_MAX)
+			compact(s, SUBID_RANGES_MAX / 2);
+		s->r[s->n++] = r;
+	}
+}
+
+static int by_start(const void *a, const void *b)
+{
+	const struct hutch_id_range *x = a, *y = b;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static uint64_t end_of(const struct hutch_id_range *r)
+{
+	return (uint64_t)r->start + r->count;
+}
+
+/* r->count for [r->start, end); the id 2^32-1 is no id (it is -1). */
+static void set_end(struct hutch_id_range *r, uint64_t end)
+{
+	uint64_t n = end - r->start;
+	r->count = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+}
+
+/* Sorted, merged, at most `max` (>= 1) ranges, in place. */
+static void compact(struct subid_set *s, uint32_t max)
+{
+	qsort(s->r, s->n, sizeof s->r[0], by_start);
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < s->n; i++) {
+		if (n && s->r[i].start <= end_of(&s->r[n - 1])) {
+			if (end_of(&s->r[i]) > end_of(&s->r[n - 1]))
+				set_end(&s->r[n - 1], end_of(&s->r[i]));
+			continue;
+		}
+		s->r[n++] = s->r[i];
+	}
+	/* Too many: join the pair with the smallest gap until they fit. */
+	while (n > max) {
+		uint32_t best = 0;
+		uint64_t gap = UINT64_MAX;
+		for (uint32_t i = 0; i + 1 < n; i++) {
+			uint64_t g = s->r[i + 1].start - end_of(&s->r[i]);
+			if (g < gap)
+				gap = g, best = i;
+		}
+		set_end(&s->r[best], end_of(&s->r[best + 1]));
+		memmove(&s->r[best + 1], &s->r[best + 2], (n - best - 2) * sizeof s->r[0]);
+		n--;
+	}
+	s->n = n;
+}
+
+uint32_t subid_merge(struct subid_set *s, struct hutch_id_range *out, uint32_t max)
+{
+	if (max == 0 || s->n == 0)
+		return 0;
+	compact(s, max);
+	memcpy(out, s->r, s->n * sizeof s->r[0]);
+	return s->n;
+}
+
+int subid_overlaps(const struct hutch_id_range *r, uint32_t n, uint32_t base, uint32_t count)
+{
+	uint64_t end = (uint64_t)base + count;
+	for (uint32_t i = 0; i < n; i++)
+		if (r[i].start < end && base < end_of(&r[i]))
+			return 1;
+	return 0;
+}
