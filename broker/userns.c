@@ -192,9 +192,12 @@ static bool idmap_supported(int root_fd, int userns_fd, int *probe)
 	return true;
 }
 
-/* Does [base, base + RANGE) overlap ids delegated in /etc/subuid or subgid? */
-static bool delegated(const struct hutch_create *c, uint32_t base)
+/* Does [base, base + RANGE) overlap ids delegated in /etc/subuid or subgid?
+ * Not a question in a pool the admin named (HUTCH_GRANT_UID_POOL). */
+static bool delegated(const struct hutch_create *c, const struct hutch_grant *g, uint32_t base)
 {
+	if (g->kind == HUTCH_GRANT_RULE && (g->flags & HUTCH_GRANT_UID_POOL))
+		return false;
 	for (uint32_t i = 0; i < c->n_avoid; i++)
 		if (c->avoid[i].start < (uint64_t)base + RANGE &&
 		    base < (uint64_t)c->avoid[i].start + c->avoid[i].count)
@@ -203,9 +206,10 @@ static bool delegated(const struct hutch_create *c, uint32_t base)
 }
 
 /* Lock `base` unless delegated: 1 taken, 0 not free, -errno. */
-static int try_range(const struct hutch_create *c, uint32_t base, struct userns *u)
+static int try_range(const struct hutch_create *c, const struct hutch_grant *g, uint32_t base,
+		     struct userns *u)
 {
-	if (delegated(c, base))
+	if (delegated(c, g, base))
 		return 0;
 	if ((u->lock_fd = lock_range(base)) >= 0) {
 		u->base = base;
@@ -235,16 +239,16 @@ static int pick_range(const struct hutch_create *c, uint32_t prefer, bool must,
 		u->base = prefer;
 		return u->lock_fd < 0 ? u->lock_fd : 0;
 	}
-	int r = in_window ? try_range(c, prefer, u) : 0; /* the tree's own: no ownership work */
+	int r = in_window ? try_range(c, g, prefer, u) : 0; /* the tree's own: no ownership work */
 	uint32_t rnd;
 	for (int tries = 0; r == 0 && tries < 64; tries++) {
 		if (getrandom(&rnd, sizeof rnd, 0) != sizeof rnd)
 			return -EIO;
-		r = try_range(c, (lo + rnd % (end - lo)) * RANGE, u);
+		r = try_range(c, g, (lo + rnd % (end - lo)) * RANGE, u);
 	}
 	/* Most of the window taken or delegated: every range once, from a random one. */
 	for (uint32_t i = 0; r == 0 && i < end - lo; i++)
-		r = try_range(c, (lo + (rnd + i) % (end - lo)) * RANGE, u);
+		r = try_range(c, g, (lo + (rnd + i) % (end - lo)) * RANGE, u);
 	return r < 0 ? r : r ? 0 : -EADDRINUSE;
 }
 

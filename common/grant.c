@@ -59,7 +59,7 @@ int hutch_grant_check(const struct hutch_grant *g, const char **why)
 	if (g->magic != HUTCH_GRANT_MAGIC || g->version != HUTCH_GRANT_VERSION ||
 	    g->size != sizeof *g)
 		return bad(why, "grant: wrong magic, version or size");
-	if (g->kind >= HUTCH_GRANT_KIND_MAX || (g->flags & ~HUTCH_GRANT_FLAGS_ALL) || g->reserved)
+	if (g->kind >= HUTCH_GRANT_KIND_MAX || (g->flags & ~HUTCH_GRANT_FLAGS_KNOWN) || g->reserved)
 		return bad(why, "grant: bad kind or flags");
 	if (g->n_roots > HUTCH_GRANT_PATHS || g->n_images > HUTCH_GRANT_PATHS ||
 	    g->n_binds > HUTCH_GRANT_PATHS || g->n_profiles > HUTCH_GRANT_PROFILES)

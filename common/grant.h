@@ -33,6 +33,11 @@ enum hutch_grant_kind {
 #define HUTCH_GRANT_NET_HOST (1u << 0)  /* may share the host's network */
 #define HUTCH_GRANT_USERNS_NO (1u << 1) /* may run without a user namespace */
 #define HUTCH_GRANT_FLAGS_ALL (HUTCH_GRANT_NET_HOST | HUTCH_GRANT_USERNS_NO)
+/* The rule names its pool (PrivateUsersPool=): the admin chose those ids,
+ * perhaps a tenant's own /etc/subuid block, so a pick there does not avoid
+ * delegated ids. Not a permission: not in FLAGS_ALL. */
+#define HUTCH_GRANT_UID_POOL (1u << 2)
+#define HUTCH_GRANT_FLAGS_KNOWN (HUTCH_GRANT_FLAGS_ALL | HUTCH_GRANT_UID_POOL)
 
 #define HUTCH_GRANT_PATH_RW (1u << 0) /* bind sources: may be bound read-write */
 

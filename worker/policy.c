@@ -177,6 +177,7 @@ static int key_pool(struct ctx *x, const char *v)
 		return fail(x, "'%s': must lie within %u..%u", v, POOL_MIN, POOL_END - 1);
 	cur(x)->g.uid_min = (uint32_t)base;
 	cur(x)->g.uid_max = (uint32_t)(base + count);
+	cur(x)->g.flags |= HUTCH_GRANT_UID_POOL;
 	return 0;
 }
 

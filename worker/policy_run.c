@@ -162,8 +162,10 @@ void policy_print_grant(FILE *f, const struct hutch_grant *g)
 	print_paths(f, "Directory:", g->roots, g->n_roots, false);
 	print_paths(f, "Image:", g->images, g->n_images, false);
 	print_paths(f, "Bind:", g->binds, g->n_binds, true);
-	fprintf(f, "%-18s %u:%u (uids %u..%u)\n", "PrivateUsersPool:", g->uid_min,
-		g->uid_max - g->uid_min, g->uid_min, g->uid_max - 1);
+	fprintf(f, "%-18s %u:%u (uids %u..%u%s)\n", "PrivateUsersPool:", g->uid_min,
+		g->uid_max - g->uid_min, g->uid_min, g->uid_max - 1,
+		g->flags & HUTCH_GRANT_UID_POOL ? "; named: pick may use ids /etc/subuid delegates"
+						: "; pick avoids ids /etc/subuid delegates");
 	fprintf(f, "%-18s %s\n", "PrivateUsers=no:",
 		g->flags & HUTCH_GRANT_USERNS_NO ? "allowed" : "not allowed");
 	fprintf(f, "%-18s %s\n", "Network:",

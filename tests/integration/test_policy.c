@@ -132,6 +132,24 @@ Test(policy_cli, allowed_start_is_narrowed)
 	run_result_free(&r);
 }
 
+/* A pool the admin named is the admin's choice (maybe the tenant's own
+ * /etc/subuid block): pick uses it even when all of it is delegated. */
+Test(policy_cli, named_pool_may_use_delegated_ids)
+{
+	harness_fake_subid_files("alice:1048576:1048576\n", "");
+	as_user(4242);
+	struct run_result r;
+	run_hutch(&r, 60, NULL,
+		  ARGV("-q", "--console=pipe", "-D", rootfs, "-M", machine_name("polsub"), "/bin/cat",
+		       "/proc/self/uid_map"));
+	ASSERT_STATUS(r, 0);
+	unsigned long inside, outside, count;
+	cr_assert(sscanf(r.out, "%lu %lu %lu", &inside, &outside, &count) == 3, "%s", r.out);
+	cr_assert(outside >= 1048576 && outside + count <= 2097152, "range %lu outside the pool",
+		  outside);
+	run_result_free(&r);
+}
+
 /* Each refusal: exit 1, one line naming the rule, nothing left on the host. */
 static void refused(const char *const argv[], const char *needle)
 {

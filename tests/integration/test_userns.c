@@ -3,11 +3,10 @@
 
 #include <criterion/criterion.h>
 
-#include <sched.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -40,29 +39,6 @@ Test(userns, default_pick_is_an_unprivileged_range, .timeout = 60)
 	run_result_free(&r);
 }
 
-/*
- * /etc/subuid and /etc/subgid for this test process and its hutch alone: a
- * private mount namespace (criterion runs each test in a process of its
- * own) with files of ours bound over the host's.
- */
-static void fake_subid_files(const char *subuid, const char *subgid)
-{
-	if (access("/etc/subuid", F_OK) != 0 || access("/etc/subgid", F_OK) != 0)
-		cr_skip_test("no /etc/subuid or /etc/subgid to bind a test file over");
-	cr_assert_eq(unshare(CLONE_NEWNS), 0, "unshare: %m");
-	cr_assert_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0, "private: %m");
-	const char *text[] = {subuid, subgid}, *target[] = {"/etc/subuid", "/etc/subgid"};
-	for (int i = 0; i < 2; i++) {
-		char path[] = "/tmp/hutch-subid.XXXXXX";
-		int fd = mkstemp(path);
-		cr_assert(fd >= 0 && write(fd, text[i], strlen(text[i])) == (ssize_t)strlen(text[i]));
-		close(fd);
-		chmod(path, 0644);
-		cr_assert_eq(mount(path, target[i], NULL, MS_BIND, NULL), 0, "bind %s: %m", target[i]);
-		unlink(path); /* the mount keeps it */
-	}
-}
-
 #define PICK_LO 8u      /* nspawn's pick window, in 65536-id ranges */
 #define PICK_END 28671u
 
@@ -80,7 +56,7 @@ Test(userns, pick_avoids_delegated_ids, .timeout = 60)
 		 (free_range - PICK_LO) * 65536);
 	snprintf(subgid, sizeof subgid, "# comment\ntenant-b:%u:%u\n", (free_range + 1) * 65536,
 		 (PICK_END - free_range - 1) * 65536);
-	fake_subid_files(subuid, subgid);
+	harness_fake_subid_files(subuid, subgid);
 	struct run_result r;
 	run_cmd(&r, "unsavoid", "cat /proc/self/uid_map");
 	ASSERT_STATUS(r, 0);
@@ -93,7 +69,7 @@ Test(userns, pick_avoids_delegated_ids, .timeout = 60)
 Test(userns, pick_with_everything_delegated_fails_cleanly, .timeout = 60)
 {
 	need_rootfs();
-	fake_subid_files("all:0:4294967295\n", "");
+	harness_fake_subid_files("all:0:4294967295\n", "");
 	struct run_result r;
 	run_hutch(&r, 30, NULL, ARGV("-q", "-P", "-D", test_rootfs(), "-M", machine_name("unsall"),
 				     "/bin/true"));
@@ -108,7 +84,7 @@ Test(userns, pick_with_everything_delegated_fails_cleanly, .timeout = 60)
 Test(userns, fixed_range_over_delegated_ids_warns, .timeout = 60)
 {
 	need_rootfs();
-	fake_subid_files("bob:2000000000:65536\nbroken line\n", "");
+	harness_fake_subid_files("bob:2000000000:65536\nbroken line\n", "");
 	struct run_result r;
 	run_hutch(&r, 30, NULL, ARGV("-q", "-P", "--private-users=2000000000:65536", "-D",
 				     test_rootfs(), "-M", machine_name("unsfix"), "/bin/cat",

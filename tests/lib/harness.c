@@ -12,6 +12,7 @@
 #include <glob.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -541,4 +543,22 @@ int run_cmd(struct run_result *r, const char *tag, const char *script)
 	return run_hutch(r, 30, NULL,
 			 ARGV("-q", "-P", "-D", test_rootfs(), "-M", machine_name(tag),
 			      "/bin/sh", "-c", script));
+}
+
+void harness_fake_subid_files(const char *subuid, const char *subgid)
+{
+	if (access("/etc/subuid", F_OK) != 0 || access("/etc/subgid", F_OK) != 0)
+		cr_skip_test("no /etc/subuid or /etc/subgid to bind a test file over");
+	cr_assert_eq(unshare(CLONE_NEWNS), 0, "unshare: %m");
+	cr_assert_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0, "private: %m");
+	const char *text[] = {subuid, subgid}, *target[] = {"/etc/subuid", "/etc/subgid"};
+	for (int i = 0; i < 2; i++) {
+		char path[] = "/tmp/hutch-subid.XXXXXX";
+		int fd = mkstemp(path);
+		cr_assert(fd >= 0 && write(fd, text[i], strlen(text[i])) == (ssize_t)strlen(text[i]));
+		close(fd);
+		chmod(path, 0644);
+		cr_assert_eq(mount(path, target[i], NULL, MS_BIND, NULL), 0, "bind %s: %m", target[i]);
+		unlink(path); /* the mount keeps it */
+	}
 }

@@ -149,6 +149,10 @@ void harness_set_cgroups(const char *const *dirs);
 void need_rootfs(void);
 /* Run `sh -c script` quietly in pipe mode: stdout is exactly the payload's. */
 int run_cmd(struct run_result *r, const char *tag, const char *script);
+/* /etc/subuid and /etc/subgid with these texts for this test process and the
+ * hutch it runs alone (a private mount namespace: criterion runs each test
+ * in a process of its own); skips the test if the host has no such files. */
+void harness_fake_subid_files(const char *subuid, const char *subgid);
 
 /* A payload script (/bin/sh -c) that mounts each v1 hierarchy the container
  * is in and prints MOUNTED-<h>, plus REACHED-<h> when what it got is the

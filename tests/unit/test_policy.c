@@ -110,7 +110,7 @@ Test(policy, full_rule)
 	cr_assert_eq(g.binds[1].flags, 0);
 	cr_assert_eq(g.uid_min, 1048576);
 	cr_assert_eq(g.uid_max, 2097152);
-	cr_assert_eq(g.flags, HUTCH_GRANT_NET_HOST);
+	cr_assert_eq(g.flags, HUTCH_GRANT_NET_HOST | HUTCH_GRANT_UID_POOL); /* its pool is named */
 	cr_assert_eq(g.cap_max, (1ull << CAP_CHOWN) | (1ull << CAP_NET_BIND_SERVICE) |
 				      (1ull << CAP_SETUID));
 	cr_assert_eq(g.n_profiles, 2);
@@ -342,7 +342,7 @@ Test(policy, shipped_examples)
 	/* carol is in "builders" only (group_db above). */
 	grant_for(1005, 1005, "carol", &g, &shadowed);
 	cr_assert_str_eq(g.rule, "builders");
-	cr_assert_eq(g.flags, HUTCH_GRANT_NET_HOST);
+	cr_assert_eq(g.flags, HUTCH_GRANT_NET_HOST | HUTCH_GRANT_UID_POOL); /* its pool is named */
 	cr_assert_str_eq(g.mandatory_profile, "build");
 	cr_assert_eq(g.binds[0].flags, 0, "the mirror is read-only");
 	grant_for(1006, 1006, "mallory", &g, NULL);
@@ -352,7 +352,7 @@ Test(policy, shipped_examples)
 	parse_example("ci-runner.policy");
 	grant_for(998, 998, "gitlab-runner", &g, NULL);
 	cr_assert_str_eq(g.rule, "ci-jobs");
-	cr_assert_eq(g.flags, 0, "CI jobs: no host network");
+	cr_assert_eq(g.flags & ~HUTCH_GRANT_UID_POOL, 0, "CI jobs: no host network");
 	cr_assert_eq(g.n_binds, 0);
 	cr_assert_eq(g.memory_max, 2ull << 30);
 
