@@ -390,17 +390,24 @@ Test(cgroups, no_cgroup_after_payload_sigkill, .timeout = 240)
 	run_result_free(&r);
 }
 
-Test(cgroups, stale_cgroup_swept_after_hutch_sigkill, .timeout = 240)
+/* A container of `name` whose hutch is SIGKILLed: its scope stays behind. */
+static void leave_stale_scope(const char *name)
 {
-	need_rootfs();
-	const char *name = machine_name("cgstale");
 	struct hutch_proc p;
 	struct run_result r;
 	start(&p, name, NULL, "echo READY; exec sleep 60");
 	expect_ready(&p, &r);
 	kill(p.pid, SIGKILL); /* no clean-up by hutch: the container dies with it */
 	hutch_finish(&p, &r, 20);
-	cr_assert(any_cgroup_left(name), "nothing stale to sweep: not a test");
+	cr_assert(any_cgroup_left(name), "nothing stale left behind: not a test");
+	run_result_free(&r);
+}
+
+Test(cgroups, stale_cgroup_swept_after_hutch_sigkill, .timeout = 240)
+{
+	need_rootfs();
+	const char *name = machine_name("cgstale");
+	leave_stale_scope(name);
 	/* Wait until its last process is gone (PDEATHSIG, then the PID namespace). */
 	for (int i = 0; i < 100; i++) {
 		char *procs = read_file_str(cg_path("", name, "cgroup.procs"));
@@ -422,7 +429,6 @@ Test(cgroups, stale_cgroup_swept_after_hutch_sigkill, .timeout = 240)
 	struct run_result r3;
 	run_hutch(&r3, 30, NULL, ARGV("-q", "-P", "-D", test_rootfs(), "-M", name, "/bin/true"));
 	ASSERT_STATUS(r3, 0);
-	run_result_free(&r);
 	run_result_free(&r2);
 	run_result_free(&r3);
 }
@@ -434,18 +440,12 @@ Test(cgroups, stale_cgroup_of_own_name_replaced, .timeout = 240)
 {
 	need_rootfs();
 	const char *name = machine_name("cgown");
-	struct hutch_proc p;
-	struct run_result r, r2;
-	start(&p, name, NULL, "echo READY; exec sleep 60");
-	expect_ready(&p, &r);
-	kill(p.pid, SIGKILL);
-	hutch_finish(&p, &r, 20);
-	cr_assert(any_cgroup_left(name), "nothing stale to replace: not a test");
-	run_hutch(&r2, 30, NULL, ARGV("-q", "-P", "-D", test_rootfs(), "-M", name, "/bin/true"));
-	ASSERT_STATUS(r2, 0);
+	leave_stale_scope(name);
+	struct run_result r;
+	run_hutch(&r, 30, NULL, ARGV("-q", "-P", "-D", test_rootfs(), "-M", name, "/bin/true"));
+	ASSERT_STATUS(r, 0);
 	cr_expect(!any_cgroup_left(name), "cgroup of %s left after the second run", name);
 	run_result_free(&r);
-	run_result_free(&r2);
 }
 
 Test(cgroups, machine_name_unique_while_running, .timeout = 240)
