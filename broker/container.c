@@ -128,12 +128,13 @@ static int enter_userns(int fd)
 	return setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0 || unshare(CLONE_NEWIPC) < 0 ? -1 : 0;
 }
 
-/* PID 1 for --as-pid2: reap everything, forward signals to the payload. */
+/* PID 1 for --as-pid2: reap everything, forward signals to the payload.
+ * Every signal is blocked already (since before the fork): a payload that
+ * exits at once leaves its SIGCHLD pending for sigwaitinfo, not discarded. */
 static _Noreturn void stub_init(pid_t payload)
 {
 	sigset_t all;
 	sigfillset(&all);
-	sigprocmask(SIG_SETMASK, &all, NULL);
 	close_range(0, ~0U, 0);
 	prctl(PR_SET_NAME, "hutch-init");
 	for (;;) {
@@ -177,6 +178,10 @@ static _Noreturn void handle_exec(struct init_state *s, const struct hutch_exec 
 	if (s->pivoted && (r = mount_mqueue()) < 0)
 		step_failed(s, r, "/dev/mqueue");
 	if (e->flags & HUTCH_EXEC_AS_PID2) {
+		/* The payload unblocks them before its exec (payload_credentials). */
+		sigset_t all;
+		sigfillset(&all);
+		sigprocmask(SIG_SETMASK, &all, NULL);
 		pid_t pid = fork();
 		if (pid < 0)
 			step_failed(s, -errno, "fork");
