@@ -303,6 +303,10 @@ int cgroup_create(const char *machine, const char *slice, unsigned need, struct 
 	snprintf(cg->scope, sizeof cg->scope, "hutch-%s.scope", machine);
 	dev_t seen[CG_HIER];
 	for (int h = 0; h < CG_HIER; h++) {
+		/* Only the v1 hierarchies the settings use: joining each costs the
+		 * container init an RCU grace period. */
+		if (h != CG_V2 && !(need & (1u << h)))
+			continue;
 		char buf[64];
 		struct stat st;
 		const char *path = cgroup_root_path(h, buf, sizeof buf, true);
@@ -318,10 +322,6 @@ int cgroup_create(const char *machine, const char *slice, unsigned need, struct 
 			cg->fd[h] = fcntl(cg->fd[same], F_DUPFD_CLOEXEC, 3);
 			continue;
 		}
-		/* Only the v1 hierarchies the settings use: joining each costs the
-		 * container init an RCU grace period. */
-		if (h != CG_V2 && !(need & (1u << h)))
-			continue;
 		_cleanup_close_ int sfd = open_slice(root, slice, h);
 		if (sfd < 0)
 			return sfd;

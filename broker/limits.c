@@ -260,16 +260,22 @@ static size_t build_program(const struct hutch_cgroup *l, struct bpf_insn *p)
 static int devices_v1(int dfd, const struct hutch_cgroup *l)
 {
 	int r = put(dfd, "devices.deny", "a");
+	/* devices.allow takes one rule per write(): one open for all of them. */
+	_cleanup_close_ int fd = r ? -1 : openat(dfd, "devices.allow", O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (!r && fd < 0)
+		r = -errno;
 	for (uint32_t i = 0; i < l->ndevices && !r; i++) {
 		const struct hutch_device_rule *d = &l->devices[i];
-		char maj[12] = "*", min[12] = "*";
+		char maj[12] = "*", min[12] = "*", rule[48];
 		if (d->major != HUTCH_DEV_ANY)
 			snprintf(maj, sizeof maj, "%u", d->major);
 		if (d->minor != HUTCH_DEV_ANY)
 			snprintf(min, sizeof min, "%u", d->minor);
-		r = put(dfd, "devices.allow", "%c %s:%s %s%s%s", d->type, maj, min,
-			d->access & HUTCH_DEV_READ ? "r" : "", d->access & HUTCH_DEV_WRITE ? "w" : "",
-			d->access & HUTCH_DEV_MKNOD ? "m" : "");
+		int n = snprintf(rule, sizeof rule, "%c %s:%s %s%s%s", d->type, maj, min,
+				 d->access & HUTCH_DEV_READ ? "r" : "", d->access & HUTCH_DEV_WRITE ? "w" : "",
+				 d->access & HUTCH_DEV_MKNOD ? "m" : "");
+		if (write(fd, rule, (size_t)n) != n)
+			r = -errno;
 	}
 	return r;
 }

@@ -288,6 +288,25 @@ static const char *const proc_masked_files[] = {
 static const char *const proc_masked_dirs[] = {"proc/scsi", "proc/acpi"};
 static const char *const proc_read_only[] = {"proc/sys", "proc/irq", "proc/bus", "proc/fs"};
 
+/* A read-only /dev/null over the file behind `tfd` (open_target's checks).
+ * One lookup of the target where exists() and then attach() took two. */
+static int mask_file(int tfd)
+{
+	struct stat st;
+	if (fstat(tfd, &st) < 0)
+		return -errno;
+	if (S_ISLNK(st.st_mode))
+		return -ELOOP;
+	if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode))
+		return -EINVAL;
+	_cleanup_close_ int tree = open_tree(AT_FDCWD, "/dev/null", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	struct mount_attr a = {.attr_set = MOUNT_ATTR_RDONLY};
+	if (tree < 0 || mount_setattr(tree, "", AT_EMPTY_PATH, &a, sizeof a) < 0 ||
+	    move_mount(tree, "", tfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return -errno;
+	return 0;
+}
+
 static int exists(int root, const char *path)
 {
 	int fd = resolve(root, path, O_PATH);
@@ -317,9 +336,12 @@ static int mount_proc(int root, const char **what)
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(proc_masked_files); i++) {
 		*what = proc_masked_files[i];
-		if ((r = exists(root, *what)) < 0)
-			return r;
-		if (r && (r = bind_host(root, "/dev/null", *what, MOUNT_ATTR_RDONLY)) < 0)
+		_cleanup_close_ int tfd = resolve(root, *what, O_PATH);
+		if (tfd == -ENOENT)
+			continue; /* a mask where nothing is has nothing to hide */
+		if (tfd < 0)
+			return tfd;
+		if ((r = mask_file(tfd)) < 0)
 			return r;
 	}
 	static const char *const empty_ro[] = {"mode", "0555", "size", "0", NULL};
