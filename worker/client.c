@@ -99,7 +99,7 @@ void collect(struct client *c)
 static _Noreturn void lost_broker(struct client *c)
 {
 	int err = errno;
-	if (c->n_posted)
+	if (c->n_posted && !c->open_call) /* (inside one its reply comes first) */
 		collect(c);
 	errno = err;
 	log_error("lost the broker: %m");
