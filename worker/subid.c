@@ -55,8 +55,11 @@ void subid_parse(struct subid_set *s, const char *buf, size_t len)
 				s->first_bad = line;
 			continue;
 		}
-		if ((uint64_t)r.start + r.count > (uint64_t)UINT32_MAX + 1)
-			r.count = (uint32_t)((uint64_t)UINT32_MAX + 1 - r.start);
+		/* (uid_t)-1 is no id: ranges end before it. */
+		if ((uint64_t)r.start + r.count > UINT32_MAX)
+			r.count = UINT32_MAX - r.start;
+		if (r.count == 0)
+			continue;
 		if (s->n == SUBID_RANGES_MAX)
 			compact(s, SUBID_RANGES_MAX / 2);
 		s->r[s->n++] = r;

@@ -7,7 +7,8 @@
  *
  * Lines are "OWNER:START:COUNT" with decimal START and COUNT; blank lines and
  * '#' comments are skipped, a trailing "\r" is stripped. A malformed line is
- * counted, not guessed at (the caller warns); a range past 2^32 is clipped.
+ * counted, not guessed at (the caller warns); a range is clipped before
+ * 2^32-1, which is no id ((uid_t)-1).
  * Any number of lines: when the buffer fills, it is merged down (joining
  * the closest ranges), so what is avoided only grows, never shrinks.
  */

@@ -6,7 +6,8 @@
  *
  * Oracles (abort() on violation, besides ASan/UBSan):
  *  - the merged ranges number 1..limit when anything was read, are
- *    ascending and disjoint, non-empty, and end at or below 2^32;
+ *    ascending and disjoint, non-empty, and end at or below 2^32-1
+ *    ((uid_t)-1 is no id);
  *  - each range the parser kept lies wholly inside one merged range: what
  *    is avoided only grows.
  */
@@ -34,7 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	for (uint32_t i = 0; i < n; i++) {
 		uint64_t end = (uint64_t)out[i].start + out[i].count;
-		if (!out[i].count || end > (uint64_t)UINT32_MAX + 1 ||
+		if (!out[i].count || end > UINT32_MAX ||
 		    (i && out[i].start <= (uint64_t)out[i - 1].start + out[i - 1].count - 1))
 			abort();
 	}
@@ -43,9 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint32_t i = 0;
 		while (i < n && (uint64_t)out[i].start + out[i].count <= kept[k].start)
 			i++;
-		/* 2^32-1 is no id: a merged range may stop just short of it. */
-		if (i == n || out[i].start > kept[k].start ||
-		    (uint64_t)out[i].start + out[i].count < (end > UINT32_MAX ? UINT32_MAX : end))
+		if (i == n || out[i].start > kept[k].start || (uint64_t)out[i].start + out[i].count < end)
 			abort();
 	}
 	return 0;
