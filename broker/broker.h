@@ -59,14 +59,16 @@ struct userns {
 	uint32_t base, count;
 };
 /* may_chown: false when the root must not be changed (read-only image,
- * ephemeral overlay); a chown shift is then refused with -EROFS. */
+ * ephemeral overlay); a chown shift is then refused with -EROFS. A shift
+ * reports PROGRESS on `progress` (the worker's socket). */
 int userns_prepare(const struct hutch_create *c, const struct hutch_grant *g, int root_fd,
-		   bool may_chown, struct userns *u, const char **what);
+		   bool may_chown, int progress, struct userns *u, const char **what);
 /* Wait for the helpers, killed already (the monitor, once the container runs). */
 void userns_reap(struct userns *u);
 void userns_release(struct userns *u);
 /* chown.c: nspawn -U's ownership shift of a tree, ids [from, from+count) -> to,
- * owners, POSIX ACL entries and v3 file capability root ids. Restartable: the
+ * owners, POSIX ACL entries and v3 file capability root ids, with PROGRESS
+ * records on the socket `progress` (-1: none) for the worker. Restartable: the
  * root carries a journal (struct chown_journal) from before the first change
  * until after the last (the root itself), so a failed or killed shift is
  * finished by the next start; a tree too deep is refused before any change.
@@ -74,7 +76,7 @@ void userns_release(struct userns *u);
 struct chown_journal {
 	uint32_t from, to, count;
 };
-int chown_tree(int root_fd, const struct chown_journal *j, bool progress, const char **what);
+int chown_tree(int root_fd, const struct chown_journal *j, int progress, const char **what);
 /* 1 and *j filled when the root carries a valid journal, 0 when none, -errno. */
 int chown_journal_read(int root_fd, struct chown_journal *j);
 /* idshift.c: translate the ids in [from, from+count) in place; return how many
@@ -83,7 +85,7 @@ int acl_xattr_shift(void *value, size_t len, uint32_t from, uint32_t to, uint32_
 int cap_xattr_shift(void *value, size_t len, uint32_t from, uint32_t to, uint32_t count);
 /* --selinux-relabel: the same walk, every file labelled `label`, skipped
  * when the root directory carries it already. */
-int relabel_tree(int root_fd, const char *label, bool progress);
+int relabel_tree(int root_fd, const char *label, int progress);
 
 /* mounts.c: each returns 0 or -errno and logs nothing; *what names the step. */
 int mount_root(int root_fd, const char *root_path, unsigned how, int idmap_fd, int *new_root,

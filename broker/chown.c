@@ -42,7 +42,8 @@ struct shift {
 	uint32_t from, to, count;
 	dev_t dev;
 	unsigned long files;
-	bool progress, no_xattr;
+	int progress; /* the worker's socket for PROGRESS, -1: none */
+	bool no_xattr;
 	bool dry;           /* the first pass: directories only, nothing changed */
 	const char *label;  /* relabel with this instead (from = count = 0) */
 	unsigned char *buf; /* an xattr list or ACL value, XATTR_MAX bytes */
@@ -155,6 +156,18 @@ static int shift_owner(struct shift *s, int dfd, const char *name, const struct 
 	return r < 0 ? r : xset(x, "security.capability", cap, (size_t)caplen);
 }
 
+/* Every 10000 files, and the total at the end: the worker words it. */
+static void report(const struct shift *s, bool done)
+{
+	struct hutch_progress p = {
+		.files = s->files,
+		.what = s->label ? (done ? HUTCH_PROGRESS_RELABELLED : HUTCH_PROGRESS_RELABELLING)
+				 : (done ? HUTCH_PROGRESS_SHIFTED : HUTCH_PROGRESS_SHIFTING),
+	};
+	if (s->progress >= 0)
+		(void)hutch_send(s->progress, HUTCH_MSG_PROGRESS, &p, NULL, 0);
+}
+
 static int shift_one(struct shift *s, int dfd, const char *name, const struct stat *st)
 {
 	int r = 0;
@@ -178,8 +191,8 @@ static int shift_one(struct shift *s, int dfd, const char *name, const struct st
 		if (r == 0 && (kinds & HAS_DEFAULT_ACL))
 			r = shift_acl(s, &x, "system.posix_acl_default");
 	}
-	if (r == 0 && s->progress && ++s->files % 10000 == 0)
-		fprintf(stderr, "\rhutch: %s: %lu files", s->label ? "relabelling" : "shifting file ownership", s->files);
+	if (r == 0 && ++s->files % 10000 == 0)
+		report(s, false);
 	return r;
 }
 
@@ -267,7 +280,7 @@ static bool ranges_overlap(const struct chown_journal *j)
 	return a != b && a < b + n && b < a + n;
 }
 
-int chown_tree(int root_fd, const struct chown_journal *j, bool progress, const char **what)
+int chown_tree(int root_fd, const struct chown_journal *j, int progress, const char **what)
 {
 	if (ranges_overlap(j)) {
 		/* An id in both could be either shifted or not: no safe resume. */
@@ -291,7 +304,7 @@ int chown_tree(int root_fd, const struct chown_journal *j, bool progress, const 
 
 /* Once: a root that carries the label already is left alone (it is labelled
  * last, so an interrupted relabel is done again). */
-int relabel_tree(int root_fd, const char *label, bool progress)
+int relabel_tree(int root_fd, const char *label, int progress)
 {
 	char path[32], now[HUTCH_LABEL_MAX];
 	snprintf(path, sizeof path, "/proc/self/fd/%d", root_fd);
@@ -314,7 +327,6 @@ static int walk_tree(int dfd, struct shift *s)
 	if (fstat(dfd, &st) < 0)
 		return -errno;
 	s->dev = st.st_dev;
-	s->progress = s->progress && isatty(STDERR_FILENO);
 	s->buf = s->label ? NULL : malloc(XATTR_MAX);
 	if (!s->label && !s->buf)
 		return -ENOMEM;
@@ -322,7 +334,7 @@ static int walk_tree(int dfd, struct shift *s)
 	if (r == 0)
 		r = shift_one(s, dfd, "", &st);
 	free(s->buf);
-	if (s->progress && s->files >= 10000)
-		fprintf(stderr, "\rhutch: %s: %lu files\n", s->label ? "relabelled" : "shifted file ownership", s->files);
+	if (s->files >= 10000)
+		report(s, true);
 	return r;
 }

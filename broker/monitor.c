@@ -404,9 +404,9 @@ static int handle_create(struct monitor *m, const struct hutch_msg *msg)
 		what = "/run/host/inaccessible";
 	}
 	if (r == 0)
-		r = userns_prepare(c, m->grant, m->root_fd, !m->root_ro, &a.userns, &what);
+		r = userns_prepare(c, m->grant, m->root_fd, !m->root_ro, m->sock, &a.userns, &what);
 	if (r == 0 && m->label.tree[0] &&
-	    (r = relabel_tree(m->root_fd, m->label.tree, !(c->flags & HUTCH_CREATE_QUIET))) < 0)
+	    (r = relabel_tree(m->root_fd, m->label.tree, m->sock)) < 0)
 		what = "SELinux relabel";
 	if (r == 0 && cg.fd[CG_V2] >= 0 && a.userns.fd >= 0 && (r = cgroup_delegate(&cg, a.userns.base)) < 0)
 		what = "cgroup";

@@ -285,7 +285,8 @@ static int take_range(const struct hutch_create *c, const struct hutch_grant *g,
 
 /* Files get the range's ids: an idmapped root mount, else the chown shift. */
 static int tree_ownership(const struct hutch_create *c, int root_fd, uint32_t owner_base,
-			  bool resume, bool may_chown, struct userns *u, const char **what)
+			  bool resume, bool may_chown, int progress, struct userns *u,
+			  const char **what)
 {
 	*what = "file ownership";
 	if ((owner_base == u->base && !resume) || c->ownership == HUTCH_OWNERSHIP_OFF)
@@ -312,11 +313,11 @@ static int tree_ownership(const struct hutch_create *c, int root_fd, uint32_t ow
 	if (!may_chown)
 		return -EROFS;
 	struct chown_journal j = {.from = owner_base, .to = u->base, .count = u->count};
-	return chown_tree(root_fd, &j, !(c->flags & HUTCH_CREATE_QUIET), what);
+	return chown_tree(root_fd, &j, progress, what);
 }
 
 int userns_prepare(const struct hutch_create *c, const struct hutch_grant *g, int root_fd,
-		   bool may_chown, struct userns *u, const char **what)
+		   bool may_chown, int progress, struct userns *u, const char **what)
 {
 	*u = (struct userns){.fd = -1, .idmap_fd = -1, .lock_fd = -1, .probe_fd = -1,
 			     .helper = {-1, -1}};
@@ -348,7 +349,7 @@ int userns_prepare(const struct hutch_create *c, const struct hutch_grant *g, in
 		u->fd = make_userns(u, 0, u->base, u->count);
 	if (u->fd < 0)
 		return u->fd;
-	return tree_ownership(c, root_fd, owner_base, resume, may_chown, u, what);
+	return tree_ownership(c, root_fd, owner_base, resume, may_chown, progress, u, what);
 }
 
 void userns_release(struct userns *u)

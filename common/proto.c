@@ -382,6 +382,8 @@ static int check_body(uint32_t type, const struct hutch_msg *m, const char **why
 		return 0;
 	}
 	case HUTCH_MSG_PROGRESS:
+		if (m->u.progress.what >= HUTCH_PROGRESS_MAX || m->u.progress.reserved)
+			FAIL("bad progress");
 		return 0;
 	case HUTCH_MSG_OPEN_FILE:
 		if (m->u.open_file.which < 1 || m->u.open_file.which >= HUTCH_FILE_MAX)

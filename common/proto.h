@@ -602,10 +602,21 @@ struct hutch_reply {
 	char what[HUTCH_WHAT_MAX];
 };
 
-/* PROGRESS: long work under way (copying a template), before its REPLY. */
+/* PROGRESS: long work under way, before its REPLY; the worker words it
+ * (and stays quiet with -q or without a terminal). */
+enum hutch_progress_what {
+	HUTCH_PROGRESS_COPY = 0,    /* --template= copy: files and bytes so far */
+	HUTCH_PROGRESS_SHIFTING,    /* ownership shift (chown): files so far */
+	HUTCH_PROGRESS_SHIFTED,     /* ... done, files in all */
+	HUTCH_PROGRESS_RELABELLING, /* --selinux-relabel */
+	HUTCH_PROGRESS_RELABELLED,
+	HUTCH_PROGRESS_MAX
+};
 struct hutch_progress {
 	uint64_t files;
 	uint64_t bytes;
+	uint32_t what; /* enum hutch_progress_what */
+	uint32_t reserved; /* 0 */
 };
 
 /* The worker's exit status when the user asked to kill the container (^]^]^]). */

@@ -17,13 +17,23 @@
 
 #define MAX_DB_FILE (4u << 20) /* read_root_file(): /etc/passwd, /etc/group, ... */
 
-/* Long work in the broker (copying a template) reports as it goes. */
+/* Long work in the broker (a template copy, an ownership shift, a relabel)
+ * reports as it goes; worded here, on a terminal, without -q. */
 static void show_progress(struct client *c, const struct hutch_progress *p)
 {
+	static const char *const doing[HUTCH_PROGRESS_MAX] = {
+		[HUTCH_PROGRESS_SHIFTING] = "shifting file ownership",
+		[HUTCH_PROGRESS_SHIFTED] = "shifted file ownership",
+		[HUTCH_PROGRESS_RELABELLING] = "relabelling",
+		[HUTCH_PROGRESS_RELABELLED] = "relabelled",
+	};
 	if (c->s->quiet || !isatty(STDERR_FILENO))
 		return;
-	fprintf(stderr, "\rhutch: copying %s: %llu files, %llu MiB", c->s->fsroot.template_dir,
-		(unsigned long long)p->files, (unsigned long long)(p->bytes >> 20));
+	if (p->what == HUTCH_PROGRESS_COPY)
+		fprintf(stderr, "\rhutch: copying %s: %llu files, %llu MiB", c->s->fsroot.template_dir,
+			(unsigned long long)p->files, (unsigned long long)(p->bytes >> 20));
+	else
+		fprintf(stderr, "\rhutch: %s: %llu files", doing[p->what], (unsigned long long)p->files);
 	c->progress_shown = true;
 }
 
@@ -49,7 +59,8 @@ static int receive_reply(struct client *c, uint32_t type)
 	const char *why = NULL;
 	int r;
 	while ((r = recv_queued(c, &why)) > 0 &&
-	       c->reply->hdr.type == HUTCH_MSG_PROGRESS && type == HUTCH_MSG_OPEN_ROOT)
+	       c->reply->hdr.type == HUTCH_MSG_PROGRESS &&
+	       (type == HUTCH_MSG_OPEN_ROOT || type == HUTCH_MSG_CREATE))
 		show_progress(c, &c->reply->u.progress);
 	if (c->progress_shown) {
 		fputc('\n', stderr);

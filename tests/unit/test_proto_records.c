@@ -199,6 +199,12 @@ Test(proto, progress)
 	cr_assert_eq(msg->u.progress.files, 10);
 	REFUSED(dec(mk(HUTCH_MSG_PROGRESS, &p, sizeof p - 1), 0));
 	REFUSED(dec(mk(HUTCH_MSG_PROGRESS, &p, sizeof p), 1));
+	p.what = HUTCH_PROGRESS_RELABELLED;
+	ACCEPTED(dec(mk(HUTCH_MSG_PROGRESS, &p, sizeof p), 0));
+	p.what = HUTCH_PROGRESS_MAX; /* the worker indexes its wording by it */
+	REFUSED(dec(mk(HUTCH_MSG_PROGRESS, &p, sizeof p), 0));
+	p.what = HUTCH_PROGRESS_SHIFTING, p.reserved = 1;
+	REFUSED(dec(mk(HUTCH_MSG_PROGRESS, &p, sizeof p), 0));
 }
 
 /* ---- LABEL (SELinux) ------------------------------------------------------ */
