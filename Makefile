@@ -6,9 +6,10 @@ PREFIX ?= /usr/local
 CC ?= gcc
 # The unprivileged uids/gids the workers run as when hutch is started by root:
 # HUTCH_WORKER_UIDS ids from HUTCH_WORKER_UID, one per running invocation
-# (broker/workeruid.c). Default 523264..524287, just below the container
-# ranges; the build refuses a pool that overlaps them or --bind-user='s ids.
-HUTCH_WORKER_UID ?= 523264
+# (common/worker_pool.c). Default 1879048192..1879049215 (0x70000000 + 1024),
+# above the container ranges and clear of useradd's /etc/subuid blocks; the
+# build refuses a pool that overlaps picked ranges or --bind-user='s ids.
+HUTCH_WORKER_UID ?= 1879048192
 HUTCH_WORKER_UIDS ?= 1024
 
 DEB_DEPS := build-essential pkg-config clang libseccomp-dev libcap-ng-dev \
@@ -100,15 +101,15 @@ $(BUILD)/hutch-policytest: $(BUILD)/hutch.o $(filter-out $(BUILD)/broker/policy_
 		$(BUILD)/policy_paths_test.o
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
 
-# A third, for the worker uid tests: a pool of two uids just below the real
+# A third, for the worker uid tests: a pool of two uids just above the real
 # one, so a test can take the whole pool without stopping any other hutch.
-POOL_TEST_BASE = $(shell echo $$(( $(HUTCH_WORKER_UID) - 2 )))
-$(BUILD)/workeruid_pool_test.o: broker/workeruid.c broker/broker.h
+POOL_TEST_BASE = $(shell echo $$(( $(HUTCH_WORKER_UID) + $(HUTCH_WORKER_UIDS) )))
+$(BUILD)/worker_pool_test.o: common/worker_pool.c common/worker_pool.h
 	$(CC) $(CFLAGS_ALL) -UHUTCH_WORKER_UID -UHUTCH_WORKER_UIDS \
 		-DHUTCH_WORKER_UID=$(POOL_TEST_BASE) -DHUTCH_WORKER_UIDS=2 -c -o $@ $<
 
-$(BUILD)/hutch-pooltest: $(BUILD)/hutch.o $(filter-out $(BUILD)/broker/workeruid.o,$(LIB_OBJ)) \
-		$(BUILD)/workeruid_pool_test.o
+$(BUILD)/hutch-pooltest: $(BUILD)/hutch.o $(filter-out $(BUILD)/common/worker_pool.o,$(LIB_OBJ)) \
+		$(BUILD)/worker_pool_test.o
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
 
 # ---- set-up -------------------------------------------------------------

@@ -12,6 +12,7 @@
 
 #include "broker/broker.h"
 #include "common/util.h"
+#include "common/worker_pool.h"
 #include "worker/policy.h"
 #include "worker/worker.h"
 

@@ -24,7 +24,7 @@ DENY = {  # name: (x86_64 nr, i386 nr)
 }
 IOCTL = (16, 54)
 TIOCSTI, TIOCLINUX = 0x5412, 0x541C
-RUNC_ID_BASE = 0x70000000  # above nspawn's and hutch's pick windows
+RUNC_ID_BASE = 0x71000000  # above nspawn's and hutch's pick windows and worker uids
 
 
 def denylist_bpf():

@@ -24,10 +24,9 @@ int broker_main(int sock, pid_t worker, uint32_t worker_uid, const struct hutch_
 		hutch_policy_fn parse);
 
 /* workeruid.c: this invocation's worker uid/gid from the build-time pool
- * [hutch_worker_uid_base, +hutch_worker_uid_count), held by a flock under
+ * (common/worker_pool.h), held by a flock under
  * /run/hutch/worker-uids until released or hutch ends. Returns the lock fd;
  * -EADDRINUSE when every uid of the pool is taken. */
-extern const uint32_t hutch_worker_uid_base, hutch_worker_uid_count;
 int worker_uid_acquire(uint32_t *uid);
 void worker_uid_release(int fd, uint32_t uid);
 

@@ -2,7 +2,7 @@
 /*
  * Each invocation's worker has a uid of its own (broker/workeruid.c), so a
  * compromised worker cannot signal another hutch's. The pool tests use
- * build/hutch-pooltest: hutch with a pool of two uids just below the real
+ * build/hutch-pooltest: hutch with a pool of two uids just above the real
  * one, which a test can fill without holding up any other hutch.
  */
 #include "../lib/harness.h"
@@ -169,8 +169,8 @@ static void pool_setup(void)
 	cr_assert_str_eq(hutch_bin(), pool_bin, "hutch_bin() was cached before the test");
 }
 
-/* The pool of hutch-pooltest: the two uids below the real pool. */
-#define POOL (HUTCH_WORKER_UID - 2ul)
+/* The pool of hutch-pooltest: the two uids above the real pool. */
+#define POOL ((unsigned long)HUTCH_WORKER_UID + HUTCH_WORKER_UIDS)
 
 static void expect_version(int status, const char *needle)
 {
