@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "../common/util.h"
+#include "../common/worker_pool.h"
 
 #define RANGE 65536u
 #define PICK_MIN (524288u / RANGE)     /* nspawn's pick window, in ranges */
@@ -277,6 +278,12 @@ static int take_range(const struct hutch_create *c, const struct hutch_grant *g,
 	if (resume && (u->base != j->to || u->count != j->count)) {
 		*what = "file ownership (an interrupted shift to another range must be finished first)";
 		return -EBUSY;
+	}
+	/* A container root there could signal other invocations' workers.
+	 * (Picked ranges never are: the pool is outside the pick window.) */
+	if (hutch_worker_pool_overlaps(u->base, u->count)) {
+		*what = "worker uids";
+		return -EADDRNOTAVAIL;
 	}
 	if (!hutch_grant_uid_range_ok(g, u->base, u->count))
 		return -EACCES;

@@ -19,6 +19,7 @@
 
 #include "../common/host_files.h"
 #include "../common/util.h"
+#include "../common/worker_pool.h"
 #include "client.h"
 #include "console.h"
 #include "files.h"
@@ -95,10 +96,8 @@ static void prefetch_after_root(struct client *c, const struct settings_reader *
 	prefetch_root_file(c, HUTCH_FILE_OS_RELEASE_ETC);
 	prefetch_root_file(c, HUTCH_FILE_PASSWD);
 	prefetch_root_file(c, HUTCH_FILE_GROUP);
-	if (c->s->userns == HUTCH_USERNS_PICK || c->s->userns == HUTCH_USERNS_FIXED) {
-		prefetch_root_file(c, HUTCH_FILE_HOST_SUBUID);
-		prefetch_root_file(c, HUTCH_FILE_HOST_SUBGID);
-	}
+	prefetch_root_file(c, HUTCH_FILE_HOST_SUBUID);
+	prefetch_root_file(c, HUTCH_FILE_HOST_SUBGID);
 	if (settings_beside_root_wanted()) {
 		static const enum hutch_settings_file beside = HUTCH_SETTINGS_BESIDE_ROOT;
 		reader->prefetch(reader->ctx, &beside, 1, c->s->machine);
@@ -214,16 +213,34 @@ static void resolve_user(struct client *c, struct identity *id)
 	free(group);
 }
 
+/* Delegated ids that hold a worker uid: hutch must not go on, whatever the
+ * container, since that user's own user namespaces could signal workers. */
+static void refuse_delegated_worker_uids(enum hutch_root_file file, const char *buf, size_t len)
+{
+	struct hutch_id_range r;
+	char owner[64];
+	unsigned line = subid_find(buf, len, hutch_worker_uid_base, hutch_worker_uid_count, &r,
+				   owner, sizeof owner);
+	if (!line)
+		return;
+	log_error("%s line %u delegates ids %u..%u to '%s', among them hutch's worker uids "
+		  "%u..%u: that user's processes could signal hutch's workers; not starting. "
+		  "Keep %s clear of them, or build hutch with another HUTCH_WORKER_UID",
+		  hutch_host_file(file), line, r.start, r.start + (r.count - 1), owner,
+		  hutch_worker_uid_base, hutch_worker_uid_base + (hutch_worker_uid_count - 1),
+		  hutch_host_file(file));
+	exit(1);
+}
+
 /*
- * The host ids /etc/subuid and /etc/subgid delegate to users: a picked range
- * avoids them (the broker's pick skips c->avoid), a fixed one that overlaps
- * gets a warning. Without the files, or unreadable, nothing is avoided.
+ * The host ids /etc/subuid and /etc/subgid delegate to users: none may be a
+ * worker uid; a picked range avoids them (the broker's pick skips
+ * c->avoid), a fixed one that overlaps gets a warning. Without the files, or
+ * unreadable, nothing is avoided.
  */
-static void avoid_subids(struct client *c, struct hutch_create *cr)
+static void check_subids(struct client *c, struct hutch_create *cr)
 {
 	const struct settings *s = c->s;
-	if (s->userns != HUTCH_USERNS_PICK && s->userns != HUTCH_USERNS_FIXED)
-		return;
 	static struct subid_set set; /* 32 KiB: not on the stack */
 	set.n = 0;
 	static const enum hutch_root_file files[] = {HUTCH_FILE_HOST_SUBUID, HUTCH_FILE_HOST_SUBGID};
@@ -239,6 +256,7 @@ static void avoid_subids(struct client *c, struct hutch_create *cr)
 			}
 			continue;
 		}
+		refuse_delegated_worker_uids(files[i], buf, len);
 		subid_parse(&set, buf, len);
 		if (set.bad_lines)
 			log_error("warning: %s: %u malformed line%s ignored (the first is line %u); "
@@ -250,6 +268,8 @@ static void avoid_subids(struct client *c, struct hutch_create *cr)
 		cr->n_avoid = subid_merge(&set, cr->avoid, HUTCH_AVOID_MAX);
 		return;
 	}
+	if (s->userns != HUTCH_USERNS_FIXED)
+		return;
 	struct hutch_id_range all[HUTCH_AVOID_MAX];
 	uint32_t n = subid_merge(&set, all, HUTCH_AVOID_MAX);
 	if (subid_overlaps(all, n, s->uid_base, s->uid_count))
@@ -274,7 +294,7 @@ static void create(struct client *c)
 	};
 	memcpy(cr.uuid, c->s->uuid, 16);
 	bind_user_create(&cr);
-	avoid_subids(c, &cr);
+	check_subids(c, &cr);
 	strcpy(cr.machine, c->s->machine);
 	strcpy(cr.hostname, c->s->hostname);
 	/* The limits and the container in one round trip: the broker refuses
@@ -298,6 +318,14 @@ static void create(struct client *c)
 		else
 			log_error("the uid range of --private-users is in use by another running "
 				  "container; pick another, or use --private-users=pick");
+		exit(1);
+	}
+	if (r == -EADDRNOTAVAIL && !strcmp(what, "worker uids")) {
+		log_error("the container's uid range %s overlaps hutch's worker uids %u..%u, which "
+			  "no container may have; use --private-users=pick or another range",
+			  c->s->userns == HUTCH_USERNS_FIXED ? "(--private-users=BASE:COUNT)"
+							     : "(from the owner of the root)",
+			  hutch_worker_uid_base, hutch_worker_uid_base + (hutch_worker_uid_count - 1));
 		exit(1);
 	}
 	if (r == -EACCES) {

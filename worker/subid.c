@@ -36,34 +36,76 @@ static bool parse_line(const char *l, size_t n, struct hutch_id_range *out)
 
 static void compact(struct subid_set *s, uint32_t max);
 
+/* The next line that is not blank or a comment, without its "\r\n". */
+static bool next_line(const char *buf, size_t len, size_t *off, unsigned *line, const char **l,
+		      size_t *n)
+{
+	while (*off < len) {
+		*l = buf + *off;
+		const char *nl = memchr(*l, '\n', len - *off);
+		*n = nl ? (size_t)(nl - *l) : len - *off;
+		*off += *n + 1;
+		++*line;
+		if (*n && (*l)[*n - 1] == '\r')
+			--*n;
+		if (*n && (*l)[0] != '#')
+			return true;
+	}
+	return false;
+}
+
+/* A line's range; (uid_t)-1 is no id, so ranges end before it (count 0:
+ * nothing). */
+static bool line_range(const char *l, size_t n, struct hutch_id_range *r)
+{
+	if (!parse_line(l, n, r))
+		return false;
+	if ((uint64_t)r->start + r->count > UINT32_MAX)
+		r->count = UINT32_MAX - r->start;
+	return true;
+}
+
 void subid_parse(struct subid_set *s, const char *buf, size_t len)
 {
 	unsigned line = 0;
+	const char *l;
+	size_t n, off = 0;
 	s->bad_lines = s->first_bad = 0;
-	for (size_t off = 0; off < len;) {
-		const char *l = buf + off, *nl = memchr(l, '\n', len - off);
-		size_t n = nl ? (size_t)(nl - l) : len - off;
-		off += n + 1;
-		line++;
-		if (n && l[n - 1] == '\r')
-			n--;
-		if (n == 0 || l[0] == '#')
-			continue;
+	while (next_line(buf, len, &off, &line, &l, &n)) {
 		struct hutch_id_range r;
-		if (!parse_line(l, n, &r)) {
+		if (!line_range(l, n, &r)) {
 			if (!s->bad_lines++)
 				s->first_bad = line;
 			continue;
 		}
-		/* (uid_t)-1 is no id: ranges end before it. */
-		if ((uint64_t)r.start + r.count > UINT32_MAX)
-			r.count = UINT32_MAX - r.start;
 		if (r.count == 0)
 			continue;
 		if (s->n == SUBID_RANGES_MAX)
 			compact(s, SUBID_RANGES_MAX / 2);
 		s->r[s->n++] = r;
 	}
+}
+
+unsigned subid_find(const char *buf, size_t len, uint64_t start, uint64_t count,
+		    struct hutch_id_range *range, char *owner, size_t owner_size)
+{
+	unsigned line = 0;
+	const char *l;
+	size_t n, off = 0;
+	while (next_line(buf, len, &off, &line, &l, &n)) {
+		struct hutch_id_range r;
+		if (!line_range(l, n, &r) || r.count == 0 ||
+		    !(r.start < start + count && start < (uint64_t)r.start + r.count))
+			continue;
+		*range = r;
+		size_t i = 0;
+		for (; i + 1 < owner_size && l[i] != ':'; i++) /* printable only */
+			owner[i] = l[i] > ' ' && l[i] < 0x7f ? l[i] : '?';
+		if (owner_size)
+			owner[i] = '\0';
+		return line;
+	}
+	return 0;
 }
 
 static int by_start(const void *a, const void *b)

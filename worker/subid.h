@@ -36,6 +36,12 @@ void subid_parse(struct subid_set *s, const char *buf, size_t len);
  * when there are more, the closest neighbours are joined (covering the gap
  * too: more is avoided, never less). Returns the count. */
 uint32_t subid_merge(struct subid_set *s, struct hutch_id_range *out, uint32_t max);
+/* The first line of one file's text buf[0..len) whose range shares an id
+ * with [start, start + count): its line number (0: none), its range, and
+ * its owner (non-printable bytes as '?', cut to owner_size - 1 bytes).
+ * Exact, line by line: nothing merged. */
+unsigned subid_find(const char *buf, size_t len, uint64_t start, uint64_t count,
+		    struct hutch_id_range *range, char *owner, size_t owner_size);
 /* Does [base, base + count) overlap one of r[0..n)? */
 int subid_overlaps(const struct hutch_id_range *r, uint32_t n, uint32_t base, uint32_t count);
 

@@ -743,5 +743,5 @@ Test(files, bind_user_errors, .timeout = 120, .fini = bind_user_cleanup)
 	snprintf(opt, sizeof opt, "--bind-user=%s", bu_name);
 	cred_error(OPTS(opt, "--private-users=no"), "needs a user namespace");
 	cred_error(OPTS(opt, opt), "given twice");
-	cred_error(OPTS(opt, "--private-users=1879048192:1000"), "65536");
+	cred_error(OPTS(opt, "--private-users=1966080:1000"), "65536");
 }

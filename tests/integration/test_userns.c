@@ -69,13 +69,79 @@ Test(userns, pick_avoids_delegated_ids, .timeout = 60)
 Test(userns, pick_with_everything_delegated_fails_cleanly, .timeout = 60)
 {
 	need_rootfs();
-	harness_fake_subid_files("all:0:4294967295\n", "");
+	/* All but hutch's worker uids (delegating those is refused first). */
+	char all[128];
+	snprintf(all, sizeof all, "all:0:%u\nall:%u:%u\n", (unsigned)HUTCH_WORKER_UID,
+		 HUTCH_WORKER_UID + HUTCH_WORKER_UIDS, 4294967295u - HUTCH_WORKER_UID - HUTCH_WORKER_UIDS);
+	harness_fake_subid_files(all, "");
 	struct run_result r;
 	run_hutch(&r, 30, NULL, ARGV("-q", "-P", "-D", test_rootfs(), "-M", machine_name("unsall"),
 				     "/bin/true"));
 	ASSERT_STATUS(r, 1);
 	cr_expect(strstr(r.err, "no free uid range") && strstr(r.err, "/etc/subuid"),
 		  "stderr: %s", r.err);
+	run_result_free(&r);
+}
+
+/* A user with delegated ids that hold hutch's worker uids could signal
+ * workers from a user namespace of theirs: hutch refuses to start, whatever
+ * the container, with one line naming the file, the line and the user,
+ * and leaves nothing behind. */
+static void refused_for_delegated_worker_uids(const char *subuid, const char *subgid,
+					      const char *file, const char *userns)
+{
+	need_rootfs();
+	harness_fake_subid_files(subuid, subgid);
+	struct host_snapshot snap;
+	host_snapshot_take(&snap);
+	struct run_result r;
+	run_hutch(&r, 30, NULL, ARGV("-q", "-P", userns, "-D", test_rootfs(), "-M",
+				     machine_name("unswk"), "/bin/echo", "STARTED"));
+	ASSERT_STATUS(r, 1);
+	cr_expect(!strstr(r.out, "STARTED"), "the payload ran: %s", r.out);
+	char want[128];
+	snprintf(want, sizeof want, "%s line 2 delegates ids", file);
+	const char *nl = strchr(r.err, '\n');
+	cr_expect(strstr(r.err, want) && strstr(r.err, "to 'tenant7'") &&
+			  strstr(r.err, "hutch's worker uids") && nl && !nl[1],
+		  "expected one line with '%s': %s", want, r.err);
+	host_snapshot_assert_same(&snap);
+	host_snapshot_free(&snap);
+	run_result_free(&r);
+}
+
+Test(userns, delegated_worker_uids_in_subuid_refused, .timeout = 60)
+{
+	char line[128];
+	snprintf(line, sizeof line, "root:100000:65536\ntenant7:%u:65536\n",
+		 HUTCH_WORKER_UID + HUTCH_WORKER_UIDS - 1); /* only the pool's last uid */
+	refused_for_delegated_worker_uids(line, "", "/etc/subuid", "--private-users=pick");
+}
+
+Test(userns, delegated_worker_uids_in_subgid_refused, .timeout = 60)
+{
+	char line[128];
+	snprintf(line, sizeof line, "# x\ntenant7:%u:1\n", (unsigned)HUTCH_WORKER_UID);
+	refused_for_delegated_worker_uids("", line, "/etc/subgid", "--private-users=no");
+}
+
+/* No container range may hold a worker uid: its root could signal other
+ * invocations' workers. */
+Test(userns, fixed_range_over_worker_uids_refused, .timeout = 60)
+{
+	need_rootfs();
+	struct host_snapshot snap;
+	host_snapshot_take(&snap);
+	char opt[64];
+	snprintf(opt, sizeof opt, "--private-users=%u:65536", HUTCH_WORKER_UID - 65535u);
+	struct run_result r;
+	run_hutch(&r, 30, NULL, ARGV("-q", "-P", opt, "-D", test_rootfs(), "-M",
+				     machine_name("unswkfix"), "/bin/echo", "STARTED"));
+	ASSERT_STATUS(r, 1);
+	cr_expect(!strstr(r.out, "STARTED"), "the payload ran: %s", r.out);
+	cr_expect(strstr(r.err, "overlaps hutch's worker uids"), "stderr: %s", r.err);
+	host_snapshot_assert_same(&snap);
+	host_snapshot_free(&snap);
 	run_result_free(&r);
 }
 

@@ -115,3 +115,32 @@ Test(subid, overlaps)
 	cr_expect(!subid_overlaps(r, 2, 589824, 65536));
 	cr_expect(!subid_overlaps(r, 0, 0, 65536));
 }
+
+/* The worker-pool check: exact (no merged neighbours), with line and owner. */
+Test(subid, find_is_exact_and_names_the_line)
+{
+	const char *t = "# pool at 1000..1009\r\nalice:900:100\r\n\nbroken\nbob:1010:10\ncarol:1005:1\n";
+	struct hutch_id_range r = {0};
+	char owner[8];
+	cr_expect_eq(subid_find(t, strlen(t), 1000, 10, &r, owner, sizeof owner), 6);
+	cr_expect(r.start == 1005 && r.count == 1, "range %u+%u", r.start, r.count);
+	cr_expect_str_eq(owner, "carol");
+	/* alice ends at 999 and bob starts at 1010: merged they would cover the pool. */
+	const char *u = "alice:900:100\nbob:1010:10\n";
+	cr_expect_eq(subid_find(u, strlen(u), 1000, 10, &r, owner, sizeof owner), 0);
+	cr_expect_eq(subid_find(u, strlen(u), 999, 1, &r, owner, sizeof owner), 1);
+	cr_expect_eq(subid_find(u, strlen(u), 1019, 1, &r, owner, sizeof owner), 2);
+	cr_expect_eq(subid_find(u, strlen(u), 1020, 1, &r, owner, sizeof owner), 0);
+}
+
+Test(subid, find_owner_is_printable_and_cut)
+{
+	const char *t = "a\x1b[2Jvery-long-name:5:1\n";
+	struct hutch_id_range r;
+	char owner[8];
+	cr_assert_eq(subid_find(t, strlen(t), 0, 10, &r, owner, sizeof owner), 1);
+	cr_expect_str_eq(owner, "a?[2Jve");
+	/* Ids 2^32-1 and up are none: a range of only that id holds nothing. */
+	const char *m = "x:4294967295:1\n";
+	cr_expect_eq(subid_find(m, strlen(m), 4294967295u, 1, &r, owner, sizeof owner), 0);
+}
