@@ -9,7 +9,10 @@
  *    ascending and disjoint, non-empty, and end at or below 2^32-1
  *    ((uid_t)-1 is no id);
  *  - each range the parser kept lies wholly inside one merged range: what
- *    is avoided only grows.
+ *    is avoided only grows;
+ *  - subid_find (the worker-uid check) reports a line only with a non-empty
+ *    range that overlaps the ids asked about and that the parser kept too,
+ *    and a printable owner of at most 7 bytes.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -45,6 +48,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		while (i < n && (uint64_t)out[i].start + out[i].count <= kept[k].start)
 			i++;
 		if (i == n || out[i].start > kept[k].start || (uint64_t)out[i].start + out[i].count < end)
+			abort();
+	}
+	/* Ids to look for: from the input's first byte, or the real pool. */
+	uint64_t start = data[0] & 1 ? 1879048192u : (uint64_t)data[0] << 24, count = 1024;
+	struct hutch_id_range r;
+	char owner[8];
+	if (subid_find((const char *)data + 1, size - 1, start, count, &r, owner, sizeof owner)) {
+		if (!r.count || r.start >= start + count || (uint64_t)r.start + r.count <= start ||
+		    strlen(owner) > 7)
+			abort();
+		for (const char *o = owner; *o; o++)
+			if (*o <= ' ' || *o >= 0x7f)
+				abort();
+		uint32_t k = 0;
+		while (k < n_kept && !(kept[k].start <= r.start &&
+				       r.start < (uint64_t)kept[k].start + kept[k].count))
+			k++;
+		if (k == n_kept)
 			abort();
 	}
 	return 0;
