@@ -241,6 +241,7 @@ static void refuse_delegated_worker_uids(enum hutch_root_file file, const char *
 static void check_subids(struct client *c, struct hutch_create *cr)
 {
 	const struct settings *s = c->s;
+	bool avoid = s->userns == HUTCH_USERNS_PICK || s->userns == HUTCH_USERNS_FIXED;
 	static struct subid_set set; /* 32 KiB: not on the stack */
 	set.n = 0;
 	static const enum hutch_root_file files[] = {HUTCH_FILE_HOST_SUBUID, HUTCH_FILE_HOST_SUBGID};
@@ -249,7 +250,7 @@ static void check_subids(struct client *c, struct hutch_create *cr)
 		size_t len = 0;
 		int r = read_root_file(c, files[i], &buf, &len);
 		if (r < 0) {
-			if (r != -ENOENT) {
+			if (r != -ENOENT && avoid) {
 				errno = -r;
 				log_error("warning: cannot read %s: %m; uid ranges delegated there are "
 					  "not avoided", hutch_host_file(files[i]));
@@ -258,7 +259,7 @@ static void check_subids(struct client *c, struct hutch_create *cr)
 		}
 		refuse_delegated_worker_uids(files[i], buf, len);
 		subid_parse(&set, buf, len);
-		if (set.bad_lines)
+		if (set.bad_lines && avoid)
 			log_error("warning: %s: %u malformed line%s ignored (the first is line %u); "
 				  "the ranges they meant are not avoided",
 				  hutch_host_file(files[i]), set.bad_lines,
@@ -268,7 +269,7 @@ static void check_subids(struct client *c, struct hutch_create *cr)
 		cr->n_avoid = subid_merge(&set, cr->avoid, HUTCH_AVOID_MAX);
 		return;
 	}
-	if (s->userns != HUTCH_USERNS_FIXED)
+	if (!avoid)
 		return;
 	struct hutch_id_range all[HUTCH_AVOID_MAX];
 	uint32_t n = subid_merge(&set, all, HUTCH_AVOID_MAX);
