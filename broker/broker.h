@@ -158,8 +158,10 @@ int ephemeral_snapshot(int root_fd, const char *path, struct ephemeral *e, const
 void ephemeral_release(struct ephemeral *e);
 int overlay_on_tmpfs(int lower, int *out);
 
-/* image.c: --image through a self-clearing loop device. */
-int image_open(const struct hutch_open_image *o, int *fd, int *worker_fd);
+/* image.c: --image through a self-clearing loop device; the file is
+ * checked against the grant before it is opened. */
+int image_open(const struct hutch_open_image *o, const struct hutch_grant *g, int *fd,
+	       int *worker_fd);
 int image_attach(int image, bool image_ro, const struct hutch_attach_image *a, int *mnt,
 		 const char **what);
 

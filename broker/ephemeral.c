@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <linux/btrfs.h>
 #include <linux/magic.h>
+#include <linux/openat2.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -80,8 +81,8 @@ int open_parent(const char *path, int *parent, char name[256], char dir[HUTCH_PA
 		slash[1] = '\0';
 	else
 		*slash = '\0';
-	*parent = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	return *parent < 0 ? -errno : 0;
+	*parent = openat2_fd(AT_FDCWD, dir, O_RDONLY | O_DIRECTORY, RESOLVE_NO_MAGICLINKS);
+	return *parent < 0 ? *parent : 0;
 }
 
 /* Entries of `parent` starting with `prefix` whose lock nobody holds: left

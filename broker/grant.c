@@ -254,9 +254,11 @@ static int granted_dir_of(const struct hutch_grant_path *list, uint32_t n, const
 	const char *name = path_split(path, dir, sizeof dir);
 	if (!name || name == path)
 		return -EACCES;
-	_cleanup_close_ int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	/* No magic link: see handle_open_root. */
+	_cleanup_close_ int fd = openat2_fd(AT_FDCWD, dir, O_PATH | O_DIRECTORY,
+					    RESOLVE_NO_MAGICLINKS);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	int r = grant_path_ok(list, n, 0, fd);
 	if (r < 0)
 		return r;
@@ -273,7 +275,8 @@ static int granted_dir_of(const struct hutch_grant_path *list, uint32_t n, const
 int grant_open_host_file(const struct hutch_grant *g, const char *path, int *out)
 {
 	if (g->kind == HUTCH_GRANT_ALL)
-		return files_open_regular(AT_FDCWD, path, 0, O_RDONLY | O_NONBLOCK, out);
+		return files_open_regular(AT_FDCWD, path, RESOLVE_NO_MAGICLINKS, O_RDONLY | O_NONBLOCK,
+					  out);
 	_cleanup_close_ int dfd = -1;
 	const char *base;
 	int r = g->kind == HUTCH_GRANT_RULE ? granted_dir_of(g->binds, g->n_binds, path, &dfd, &base)

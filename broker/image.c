@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/loop.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -29,20 +30,34 @@ static const char *const fs_names[HUTCH_FS_MAX] = {
 	[HUTCH_FS_EROFS] = "erofs",       [HUTCH_FS_VFAT] = "vfat",
 };
 
-int image_open(const struct hutch_open_image *o, int *fd, int *worker_fd)
+/*
+ * Found by path (no magic link: see handle_open_root) and checked without
+ * being opened: a regular file the grant allows, and only then opened for
+ * reading and writing (opening a device can have effects of its own: a
+ * watchdog starts counting).
+ */
+int image_open(const struct hutch_open_image *o, const struct hutch_grant *g, int *fd,
+	       int *worker_fd)
 {
 	bool ro = o->flags & HUTCH_IMAGE_READ_ONLY;
-	_cleanup_close_ int f = open(o->path, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NOCTTY |
-						      O_NONBLOCK);
-	if (f < 0)
-		return -errno;
+	_cleanup_close_ int path_fd = openat2_fd(AT_FDCWD, o->path, O_PATH, RESOLVE_NO_MAGICLINKS);
+	if (path_fd < 0)
+		return path_fd;
+	/* The grant first: a restricted caller learns nothing of paths outside it. */
+	int r = grant_image_ok(g, o->path, path_fd);
+	if (r < 0)
+		return r;
 	struct stat st;
-	if (fstat(f, &st) < 0)
+	if (fstat(path_fd, &st) < 0)
 		return -errno;
 	if (!S_ISREG(st.st_mode))
 		return -EMEDIUMTYPE;
 	char proc_path[64];
-	snprintf(proc_path, sizeof proc_path, "/proc/self/fd/%d", f);
+	snprintf(proc_path, sizeof proc_path, "/proc/self/fd/%d", path_fd);
+	_cleanup_close_ int f = open(proc_path, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NOCTTY |
+							 O_NONBLOCK);
+	if (f < 0)
+		return -errno;
 	*worker_fd = open(proc_path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (*worker_fd < 0)
 		return -errno;

@@ -60,8 +60,12 @@ static int handle_open_root(struct monitor *m, const struct hutch_open_root *r,
 {
 	if (geteuid() != 0)
 		return -EPERM;
-	_cleanup_close_ int fd = open(r->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT && (r->flags & HUTCH_ROOT_TEMPLATE)) {
+	/* No magic link (/proc/PID/root, /proc/PID/fd/N): it could lead into
+	 * another mount namespace, where walking up through ".." for the grant
+	 * check follows that namespace's tree, not ours. */
+	_cleanup_close_ int fd = openat2_fd(AT_FDCWD, r->path, O_PATH | O_DIRECTORY,
+					    RESOLVE_NO_MAGICLINKS);
+	if (fd == -ENOENT && (r->flags & HUTCH_ROOT_TEMPLATE)) {
 		/* It creates a tree by path names: not for callers a policy restricts. */
 		*step = "policy: template";
 		if (m->grant->kind != HUTCH_GRANT_ALL)
@@ -69,10 +73,10 @@ static int handle_open_root(struct monitor *m, const struct hutch_open_root *r,
 		int t = template_populate(r->path, r->template_path, m->sock);
 		if (t < 0)
 			return t;
-		fd = open(r->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		fd = openat2_fd(AT_FDCWD, r->path, O_PATH | O_DIRECTORY, RESOLVE_NO_MAGICLINKS);
 	}
 	if (fd < 0)
-		return -errno;
+		return fd;
 	struct stat st, host_root;
 	if (fstat(fd, &st) < 0 || stat("/", &host_root) < 0)
 		return -errno;
@@ -508,11 +512,7 @@ int broker_main(int sock, pid_t worker, uint32_t worker_uid, const struct hutch_
 			closep(&fd);
 			break;
 		case HUTCH_MSG_OPEN_IMAGE:
-			r = image_open(&msg->u.open_image, &m.image_fd, &fd);
-			if (r == 0 && (r = grant_image_ok(grant, msg->u.open_image.path, m.image_fd)) < 0) {
-				close(steal_fd(m.image_fd));
-				close(steal_fd(fd));
-			}
+			r = image_open(&msg->u.open_image, grant, &m.image_fd, &fd);
 			m.root_how = ROOT_IMAGE;
 			m.root_ro = msg->u.open_image.flags & HUTCH_IMAGE_READ_ONLY;
 			strcpy(m.root_path, msg->u.open_image.path);

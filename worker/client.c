@@ -215,6 +215,15 @@ _Noreturn void step_error(struct client *c, const char *step, int err)
 	exit(1);
 }
 
+const char *host_path_error(int err)
+{
+	if (err == -ELOOP)
+		return "the path goes through a /proc magic link such as /proc/PID/root (never "
+		       "followed: it may lead into another mount namespace) or a symlink loop; "
+		       "give the path as the host sees it";
+	return strerror(-err);
+}
+
 int open_root_file(struct client *c, enum hutch_root_file which, int *fd)
 {
 	struct hutch_open_file f = {.which = which};

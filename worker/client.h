@@ -69,6 +69,9 @@ int call_end(struct client *c, uint32_t type, int *fd);
 void collect(struct client *c);
 /* Log "STEP WHAT: error" for a failed request and exit(1). */
 _Noreturn void step_error(struct client *c, const char *step, int err);
+/* strerror(-err) for a host path the broker opened for us (-D, -i,
+ * --load-credential=), which it resolves without magic links. */
+const char *host_path_error(int err);
 /* Read one of the files OPEN_FILE names (at most 4 MiB) through the broker. */
 int read_root_file(struct client *c, enum hutch_root_file which, char **buf, size_t *len);
 /* The same file's fd (prefetched or asked for now): 0 and *fd, or -errno. */

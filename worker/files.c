@@ -446,7 +446,7 @@ static void prepare_credentials(struct client *c)
 			log_error("--load-credential=%s: cannot read %s: %s", cr->id, h.path,
 				  r == -EFBIG ? "credentials are limited to 1 MiB each, 8 MiB in all"
 				  : r == -EBADFD ? "not a regular file"
-						 : strerror(-r));
+						 : host_path_error(r));
 			exit(1);
 		}
 		total += cr->len;

@@ -65,7 +65,7 @@ static void open_image(struct client *c)
 		else if (r == -EMEDIUMTYPE || r == -EISDIR)
 			log_error("image %s is not a regular file", path);
 		else
-			log_error("cannot open image %s: %m", path);
+			log_error("cannot open image %s: %s", path, host_path_error(r));
 		exit(1);
 	}
 	struct stat st;
@@ -149,7 +149,7 @@ static void open_root(struct client *c, const struct settings_reader *reader)
 	else if (s->fsroot.ephemeral)
 		log_error("cannot make an ephemeral snapshot of %s: %m", s->directory);
 	else
-		log_error("cannot open root directory %s: %m", s->directory);
+		log_error("cannot open root directory %s: %s", s->directory, host_path_error(r));
 	exit(1);
 }
 
