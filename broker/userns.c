@@ -287,17 +287,34 @@ static int take_range(const struct hutch_create *c, const struct hutch_grant *g,
 	}
 	if (!hutch_grant_uid_range_ok(g, u->base, u->count))
 		return -EACCES;
+	/* Only the base is locked: under a policy a range must be one whole
+	 * 65536-id block, so two tenants' ranges never overlap. */
+	if (g->kind != HUTCH_GRANT_ALL && (u->base % RANGE || u->count != RANGE)) {
+		*what = "uid range not one 65536-id block";
+		return -EACCES;
+	}
 	return u->lock_fd = lock_range(u->base);
 }
 
-/* Files get the range's ids: an idmapped root mount, else the chown shift. */
-static int tree_ownership(const struct hutch_create *c, int root_fd, uint32_t owner_base,
-			  bool resume, bool may_chown, int progress, struct userns *u,
-			  const char **what)
+/*
+ * Files get the range's ids: an idmapped root mount, else the chown shift.
+ * Through an idmapped root the container's root writes files as the tree's
+ * on-disk owner: host uid 0 for a tree owned by root, and a setuid file it
+ * makes there is a setuid-root file on the host. So for a caller the policy
+ * restricts, only a tree owned by ids of its own pool is mapped.
+ */
+static int tree_ownership(const struct hutch_create *c, const struct hutch_grant *g, int root_fd,
+			  uint32_t owner_base, bool resume, bool may_chown, int progress,
+			  struct userns *u, const char **what)
 {
 	*what = "file ownership";
 	if ((owner_base == u->base && !resume) || c->ownership == HUTCH_OWNERSHIP_OFF)
 		return 0;
+	if (c->ownership != HUTCH_OWNERSHIP_CHOWN && !resume &&
+	    !hutch_grant_uid_range_ok(g, owner_base, u->count)) {
+		*what = "root owner outside the uid pool";
+		return -EACCES;
+	}
 	if (c->ownership != HUTCH_OWNERSHIP_CHOWN && !resume) {
 		/* On-disk owner_base+N shows as base+N through this mapping. */
 		/* (Not the container's own with bind users: its holes are not the tree's.) */
@@ -356,7 +373,7 @@ int userns_prepare(const struct hutch_create *c, const struct hutch_grant *g, in
 		u->fd = make_userns(u, 0, u->base, u->count);
 	if (u->fd < 0)
 		return u->fd;
-	return tree_ownership(c, root_fd, owner_base, resume, may_chown, progress, u, what);
+	return tree_ownership(c, g, root_fd, owner_base, resume, may_chown, progress, u, what);
 }
 
 void userns_release(struct userns *u)

@@ -329,6 +329,19 @@ static void create(struct client *c)
 			  hutch_worker_uid_base, hutch_worker_uid_base + (hutch_worker_uid_count - 1));
 		exit(1);
 	}
+	if (r == -EACCES && !strcmp(what, "root owner outside the uid pool")) {
+		log_error("%s is owned by host ids outside the policy's PrivateUsersPool=: through "
+			  "an idmapped root the container would write files as those ids (as host "
+			  "root, for a tree root owns); shift it into the pool once with "
+			  "--private-users-ownership=chown",
+			  root_of(c->s));
+		exit(1);
+	}
+	if (r == -EACCES && !strcmp(what, "uid range not one 65536-id block")) {
+		log_error("under the admin policy --private-users=BASE:COUNT must be one 65536-id "
+			  "block (BASE a multiple of 65536, COUNT 65536), so ranges never overlap");
+		exit(1);
+	}
 	if (r == -EACCES) {
 		log_error("the admin policy refused the container (%s); see hutch --check-policy",
 			  what);

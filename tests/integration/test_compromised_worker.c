@@ -67,7 +67,7 @@ struct outcome {
 
 static struct hutch_grant grant;
 
-/* A rule grant: the busybox rootfs (its parent dir), a 16-range uid pool,
+/* A rule grant: the busybox rootfs (the copy its pool owns), a 16-range uid pool,
  * a small capability ceiling, private network only. */
 static void make_grant(void)
 {
@@ -75,7 +75,7 @@ static void make_grant(void)
 	grant.kind = HUTCH_GRANT_RULE;
 	grant.flags = 0;
 	char dir[PATH_MAX];
-	cr_assert_not_null(realpath(test_rootfs(), dir));
+	cr_assert_not_null(realpath(test_rootfs_pool(), dir));
 	cr_assert_lt(strlen(dir), sizeof grant.roots[0].path);
 	memcpy(grant.roots[0].path, dir, strlen(dir));
 	grant.n_roots = 1;
@@ -127,7 +127,7 @@ static _Noreturn void worker_script(int sock, int res_fd, const struct attack *a
 		if (a->second_open_root) {
 			char dir[PATH_MAX];
 			memset(&root, 0, sizeof root);
-			snprintf(root.path, sizeof root.path, "%s", realpath(test_rootfs(), dir));
+			snprintf(root.path, sizeof root.path, "%s", realpath(test_rootfs_pool(), dir));
 			ask(sock, res_fd, HUTCH_MSG_OPEN_ROOT, &root);
 		}
 		_exit(0);
@@ -229,7 +229,7 @@ static struct outcome run_broker(const struct attack *a)
 static struct attack allowed(void)
 {
 	static char dir[PATH_MAX];
-	cr_assert_not_null(realpath(test_rootfs(), dir));
+	cr_assert_not_null(realpath(test_rootfs_pool(), dir));
 	return (struct attack){
 		.root = dir,
 		.userns = HUTCH_USERNS_PICK,
@@ -264,7 +264,7 @@ Test(compromised_worker, root_outside_grant)
 	struct host_snapshot snap;
 	host_snapshot_take(&snap);
 	char dir[PATH_MAX], tricks[4][PATH_MAX + 64];
-	cr_assert_not_null(realpath(test_rootfs(), dir));
+	cr_assert_not_null(realpath(test_rootfs_pool(), dir));
 	int n = 0;
 	snprintf(tricks[n++], sizeof tricks[0], "%s", "/tmp");
 	snprintf(tricks[n++], sizeof tricks[0], "%s/..", dir);
@@ -392,7 +392,7 @@ Test(compromised_worker, grant_shape_checked)
 Test(compromised_worker, granted_path_swapped_for_symlink)
 {
 	char dir[PATH_MAX], link[PATH_MAX + 32];
-	cr_assert_not_null(realpath(test_rootfs(), dir));
+	cr_assert_not_null(realpath(test_rootfs_pool(), dir));
 	snprintf(link, sizeof link, "%s/tmp/cw-granted-%d", dir, (int)getpid());
 	unlink(link);
 	cr_assert_eq(symlink("/", link), 0, "symlink: %m");
@@ -410,7 +410,7 @@ Test(compromised_worker, granted_path_swapped_for_symlink)
 Test(compromised_worker, host_file_outside_binds)
 {
 	char dir[PATH_MAX], bind[PATH_MAX + 64], path[PATH_MAX + 128];
-	cr_assert_not_null(realpath(test_rootfs(), dir));
+	cr_assert_not_null(realpath(test_rootfs_pool(), dir));
 	snprintf(bind, sizeof bind, "%s/tmp/cw-cred-%d", dir, (int)getpid());
 	cr_assert_eq(mkdir(bind, 0700), 0, "%s: %m", bind);
 	snprintf(path, sizeof path, "%s/ok", bind);
@@ -490,7 +490,7 @@ Test(compromised_worker, create_after_refused_limits)
 Test(compromised_worker, images_and_templates)
 {
 	char dir[PATH_MAX], imgdir[PATH_MAX + 64], path[PATH_MAX + 128];
-	cr_assert_not_null(realpath(test_rootfs(), dir));
+	cr_assert_not_null(realpath(test_rootfs_pool(), dir));
 	snprintf(imgdir, sizeof imgdir, "%s/tmp/cw-img-%d", dir, (int)getpid());
 	cr_assert_eq(mkdir(imgdir, 0700), 0, "%s: %m", imgdir);
 	snprintf(path, sizeof path, "%s/ok.raw", imgdir);

@@ -23,7 +23,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char bin[PATH_MAX], dir[PATH_MAX + 32], pdir[PATH_MAX + 64], rootfs[PATH_MAX];
+static char bin[PATH_MAX], dir[PATH_MAX + 32], pdir[PATH_MAX + 64], rootfs[PATH_MAX],
+	root_owned[PATH_MAX];
 
 static void write_file(const char *path, const char *text, mode_t mode)
 {
@@ -37,8 +38,9 @@ static void write_file(const char *path, const char *text, mode_t mode)
 	cr_assert_eq(rename(tmp, path), 0, "%s: %m", path);
 }
 
-/* The busybox rootfs is granted to group "builders" (alice), with a small
- * capability ceiling and a uid pool; bob matches no rule. */
+/* The busybox rootfs (a copy owned by pool ids) is granted to group
+ * "builders" (alice), with a small capability ceiling and a uid pool; bob
+ * matches no rule. */
 static void install_policy(const char *extra)
 {
 	char text[8192];
@@ -75,7 +77,8 @@ static void setup(void)
 	setenv("HUTCH_BIN", bin, 1);
 	cr_assert_str_eq(hutch_bin(), bin, "hutch_bin() was cached before the test");
 	need_rootfs();
-	cr_assert_not_null(realpath(test_rootfs(), rootfs));
+	char *src = root_owned;
+	cr_assert_not_null(realpath(test_rootfs(), src));
 	snprintf(dir, sizeof dir, "%s/policy-test", base);
 	snprintf(pdir, sizeof pdir, "%s/policy.d", dir);
 	mkdir(dir, 0755);
@@ -84,6 +87,7 @@ static void setup(void)
 	int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	cr_assert_geq(fd, 0);
 	cr_assert_eq(flock(fd, LOCK_EX), 0); /* held until this test's process ends */
+	snprintf(rootfs, sizeof rootfs, "%s", test_rootfs_pool());
 	char cmd[PATH_MAX * 3];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -m 0755 '%s'", pdir, pdir);
 	cr_assert_eq(system(cmd), 0);
@@ -205,6 +209,40 @@ Test(policy_cli, denied_starts)
 	refused(ARGV("-q", "--console=pipe", "-D", rootfs, "-M", m, "/bin/true"),
 		"the admin policy does not let uid 4243 start containers: no policy rule matches "
 		"uid 4243 (bob)");
+}
+
+/* Through an idmapped root the container writes files as the tree's owner:
+ * for a root-owned tree, setuid-root files a tenant could run on the host
+ * (found in an audit). A tenant's tree must be owned by its pool's ids;
+ * and a fixed range must be one whole block (only its base is locked, so
+ * an unaligned or larger range could overlap another tenant's). */
+Test(policy_cli, tenant_root_and_ranges_stay_in_the_pool)
+{
+	char extra[PATH_MAX + 32];
+	snprintf(extra, sizeof extra, "Directory=%s\n", root_owned);
+	install_policy(extra);
+	as_user(4242);
+	const char *m = machine_name("polown");
+	refused(ARGV("-q", "--console=pipe", "-D", root_owned, "-M", m, "/bin/true"),
+		"is owned by host ids outside the policy's PrivateUsersPool=");
+	refused(ARGV("-q", "--console=pipe", "-D", root_owned, "-M", m,
+		     "--private-users-ownership=map", "/bin/true"),
+		"is owned by host ids outside the policy's PrivateUsersPool=");
+	struct stat st;
+	cr_assert_eq(stat(root_owned, &st), 0);
+	cr_expect_eq(st.st_uid, 0, "the root-owned tree was chowned");
+	refused(ARGV("-q", "--console=pipe", "-D", rootfs, "-M", m,
+		     "--private-users=1048577:65536", "/bin/true"),
+		"must be one 65536-id block");
+	refused(ARGV("-q", "--console=pipe", "-D", rootfs, "-M", m,
+		     "--private-users=1048576:131072", "/bin/true"),
+		"must be one 65536-id block");
+	/* The pool's own block is fine, and the tree is used as it is. */
+	struct run_result r;
+	run_hutch(&r, 60, NULL, ARGV("-q", "--console=pipe", "-D", rootfs, "-M", m,
+				     "--private-users=1048576:65536", "/bin/cat", "/proc/self/uid_map"));
+	ASSERT_STATUS(r, 0);
+	run_result_free(&r);
 }
 
 /* Root is not a tenant: with no rule naming it, root may do anything. */

@@ -165,6 +165,30 @@ const char *test_rootfs(void)
 	return root;
 }
 
+const char *test_rootfs_pool(void)
+{
+	static char *pool;
+	if (pool)
+		return pool;
+	char *p = xfmt("%s-pool", test_rootfs());
+	char *mark = xfmt("%s/.hutch-pool-copy", p);
+	char *lock = xfmt("%s.lock", p);
+	int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	cr_assert(fd >= 0 && flock(fd, LOCK_EX) == 0, "%s: %m", lock);
+	if (!exists(mark)) {
+		char *cmd = xfmt("rm -rf '%1$s' '%1$s.tmp' && cp -a '%2$s' '%1$s.tmp' && "
+				 "chown -hR 1048576:1048576 '%1$s.tmp' && touch '%1$s.tmp/.hutch-pool-copy' "
+				 "&& mv '%1$s.tmp' '%1$s'",
+				 p, test_rootfs());
+		cr_assert_eq(system(cmd), 0, "%s", cmd);
+		free(cmd);
+	}
+	close(fd);
+	free(mark);
+	free(lock);
+	return pool = p;
+}
+
 const char *test_rootfs_noos(void)
 {
 	static char *noos;

@@ -16,6 +16,11 @@
 const char *hutch_bin(void);
 /* $HUTCH_ROOTFS, else <dir of hutch_bin>/rootfs, else <cwd>/build/rootfs. */
 const char *test_rootfs(void);
+/* test_rootfs() + "-pool": a copy owned by ids 1048576.. (the first block
+ * of the test policies' PrivateUsersPool=), for containers under a rule:
+ * a restricted caller's tree is idmapped only when its pool owns it. Made
+ * once, under a lock. */
+const char *test_rootfs_pool(void);
 /* test_rootfs() + "-noos": the same tree without os-release. */
 const char *test_rootfs_noos(void);
 /* $HUTCH_DEBIAN_TREE, else /var/cache/hutch-tests/debian-bookworm. */
