@@ -101,6 +101,13 @@ static int make_target(int root, const char *path, bool is_dir, uint32_t owner)
 		memcpy(name, p, (size_t)(end - p));
 		name[end - p] = '\0';
 		bool last = !*end;
+		/* Nothing below /proc, /sys or a cgroup fs, even where a mask's
+		 * mount (a /dev/null bind) sits on the last component. */
+		int r = fs_allowed(fd);
+		if (r < 0) {
+			close(fd);
+			return r;
+		}
 		int next = openat(fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 		if (next < 0 && errno == ENOENT)
 			next = create_in(fd, name, !last || is_dir, owner);
@@ -181,17 +188,25 @@ static int do_bind(const struct container_args *a, int root, const struct hutch_
 					  : open_host_source(a, b->source, !(b->flags & HUTCH_BIND_RO));
 	if (src < 0)
 		return src;
+	/* A kernel file system is no source: a non-recursive clone of the
+	 * container's /proc would drop its masks and read-only submounts. */
+	int r = fs_allowed(src);
+	if (r < 0)
+		return r;
 	struct stat st;
 	if (fstat(src, &st) < 0)
 		return -errno;
 	_cleanup_close_ int tree = open_tree(src, "", CLONE_FLAGS | (rec ? AT_RECURSIVE : 0));
 	if (tree < 0)
 		return -errno;
-	int r;
 	if (b->flags & HUTCH_BIND_IDMAP) {
 		*what = "idmap";
 		if (a->userns.fd < 0)
 			return -EINVAL;
+		/* The container's root would write there as the source's on-disk
+		 * owner: host root for root's files, setuid bits included. */
+		if (a->grant && a->grant->kind != HUTCH_GRANT_ALL)
+			return -EACCES;
 		struct mount_attr m = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)a->userns.fd};
 		if (mount_setattr(tree, "", AT_EMPTY_PATH | (rec ? AT_RECURSIVE : 0), &m, sizeof m) < 0)
 			return -errno;
@@ -308,6 +323,18 @@ static int do_inaccessible(int root, const struct hutch_inaccessible *t, const c
 	_cleanup_close_ int tfd = open_safe(root, t->target, O_PATH);
 	if (tfd < 0)
 		return tfd;
+	/* As for other targets: nothing on or below /proc, /sys, cgroups. */
+	char parent[HUTCH_PATH_MAX];
+	if (!path_split(t->target, parent, sizeof parent))
+		return -ENAMETOOLONG;
+	_cleanup_close_ int pfd = open_safe(root, parent[0] ? parent : "/", O_PATH | O_DIRECTORY);
+	if (pfd < 0)
+		return pfd;
+	int r = fs_allowed(tfd);
+	if (r == 0)
+		r = fs_allowed(pfd);
+	if (r < 0)
+		return r;
 	struct stat st;
 	if (fstat(tfd, &st) < 0)
 		return -errno;
@@ -320,7 +347,7 @@ static int do_inaccessible(int root, const struct hutch_inaccessible *t, const c
 	_cleanup_close_ int tree = open_tree(inaccessible_dir, node, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 	if (tree < 0)
 		return -errno;
-	int r = set_attrs(tree, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+	r = set_attrs(tree, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
 				  MOUNT_ATTR_NOEXEC, false);
 	if (r < 0)
 		return r;
@@ -438,7 +465,9 @@ static int overlay_upper(const struct container_args *a, int root, const struct 
 	if ((fd = check_kind(fd, true)) < 0)
 		return fd;
 	*upper = fd;
-	int r = in_root ? 0 : grant_ok(a, fd, true);
+	int r = fs_allowed(fd);
+	if (r == 0 && !in_root)
+		r = grant_ok(a, fd, true);
 	if (r < 0)
 		return r;
 	*what = "workdir";
@@ -468,7 +497,9 @@ static int binds_overlay(const struct container_args *a, int root,
 	for (; r == 0 && n < o->nlower; n++) {
 		bool in_root = o->lower_in_root & (1u << n);
 		lower[n] = open_safe(in_root ? root : -1, o->lower[n], O_PATH | O_DIRECTORY);
-		r = lower[n] < 0 ? lower[n] : in_root ? 0 : grant_ok(a, lower[n], false);
+		r = lower[n] < 0 ? lower[n] : fs_allowed(lower[n]);
+		if (r == 0 && !in_root)
+			r = grant_ok(a, lower[n], false);
 	}
 	if (r == 0 && !(o->flags & HUTCH_OVERLAY_RO))
 		r = overlay_upper(a, root, o, &upper, &work, what);

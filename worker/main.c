@@ -444,7 +444,15 @@ static _Noreturn void user_mount_error(struct client *c, const struct user_mount
 		log_error("%s=%s: the admin policy does not allow this host path here (Bind=, "
 			  "BindReadOnly=; read-write only where granted)", u->option, u->value);
 	else if (err == -EPERM && !strcmp(what, "target"))
-		log_error("%s=%s: refusing to mount on /proc, /sys or a cgroup file system",
+		log_error("%s=%s: refusing to mount on or below /proc, /sys or a cgroup file system",
+			  u->option, u->value);
+	else if (err == -EPERM && (!strcmp(what, "source") || !strcmp(what, "lower") ||
+				   !strcmp(what, "upper")))
+		log_error("%s=%s: refusing /proc, /sys or a cgroup file system as a source (a copy "
+			  "of the container's /proc would lose its masks)", u->option, u->value);
+	else if (err == -EACCES && !strcmp(what, "idmap"))
+		log_error("%s=%s: the admin policy does not allow idmap binds: through one the "
+			  "container's root writes files as their host owners (root, for root's)",
 			  u->option, u->value);
 	else if (!strcmp(what, "idmap"))
 		log_error("%s=%s: the source's file system cannot do idmapped mounts: %m", u->option,

@@ -122,3 +122,41 @@ Test(mount_targets, inaccessible_target_symlink)
 	plant("inacc", "/mask", "/etc/shadow");
 	expect_refused("--inaccessible=/mask");
 }
+
+/* Kernel file systems are neither sources nor targets (found in an audit):
+ * a non-recursive "+" copy of the container's /proc came without its masks
+ * and read-only /proc/sys (made from the host's user namespace, before the
+ * mounts are locked, so the kernel's own refusal never applied), and a
+ * target below /proc passed where a mask's mount sat on its last component. */
+static void refused_with(const char *option, const char *needle)
+{
+	need_rootfs();
+	char machine[64];
+	snprintf(machine, sizeof machine, "esc-kfs-%d", (int)getpid());
+	struct host_snapshot snap;
+	host_snapshot_take(&snap);
+	struct run_result r;
+	run_hutch(&r, 60, NULL,
+		  ARGV("-q", "-P", "-D", test_rootfs(), "-M", machine, option, "/bin/sh", "-c",
+		       "echo PAYLOAD-RAN"));
+	ASSERT_STATUS(r, 1);
+	cr_expect(!strstr(r.out, "PAYLOAD-RAN"), "%s: the payload ran", option);
+	cr_expect(strstr(r.err, needle) && strstr(r.err, option), "%s: %s", option, r.err);
+	host_snapshot_assert_same(&snap);
+	host_snapshot_free(&snap);
+	run_result_free(&r);
+}
+
+Test(mount_targets, kernel_file_systems_neither_source_nor_target)
+{
+	const char *src = "as a source";
+	refused_with("--bind=+/proc:/mnt:norbind", src);
+	refused_with("--bind-ro=+/proc/sys:/mnt", src);
+	refused_with("--bind-ro=+/sys:/mnt:norbind", src);
+	refused_with("--overlay-ro=+/proc:/mnt", src);
+	const char *target = "refusing to mount on or below /proc";
+	refused_with("--bind-ro=+/etc/passwd:/proc/keys", target);
+	refused_with("--tmpfs=/proc/sys/kernel/x", target);
+	refused_with("--inaccessible=/proc/sys/kernel", target);
+	refused_with("--inaccessible=/proc/keys", target);
+}

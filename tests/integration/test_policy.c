@@ -443,6 +443,11 @@ Test(policy_cli, bind_sources_by_grant)
 	snprintf(opt, sizeof opt, "--overlay=%s/ro:%s/other:/tmp/o", base, base);
 	refused(ARGV("-q", "--console=pipe", "-D", rootfs, "-M", m, opt, "/bin/true"),
 		"the admin policy does not allow this host path");
+	/* idmap: the container's root would write as the files' host owners,
+	 * root for root's (found in an audit: a setuid-root file on the host). */
+	snprintf(opt, sizeof opt, "--bind=%s/rw:/tmp/m:idmap", base);
+	refused(ARGV("-q", "--console=pipe", "-D", rootfs, "-M", m, opt, "/bin/true"),
+		"the admin policy does not allow idmap binds");
 	snprintf(cmd, sizeof cmd, "rm -rf %s", base);
 	cr_assert_eq(system(cmd), 0);
 }
