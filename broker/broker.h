@@ -43,6 +43,11 @@ int grant_create_ok(const struct hutch_grant *g, const struct hutch_create *c,
 		    const struct hutch_cgroup *limits);
 int grant_exec_ok(const struct hutch_grant *g, const struct hutch_exec *e);
 int grant_label_ok(const struct hutch_grant *g, const struct hutch_label *l);
+/* CREATE: a rule naming SELinuxRange= must have had its labels (LABEL, with
+ * its category pair `reserved`) when `expected` (SELinux enforcing, with
+ * hutch's container domain: where the worker labels on its own). */
+int grant_label_given(const struct hutch_grant *g, const struct hutch_label *l, bool reserved,
+		      bool expected);
 int grant_open_host_file(const struct hutch_grant *g, const char *path, int *out);
 int grant_image_ok(const struct hutch_grant *g, const char *path, int image_fd);
 
@@ -219,6 +224,8 @@ void cgroup_remove(struct cgroup *cg);
 const char *cgroup_root_path(int h, char *buf, size_t n, bool check);
 int cgroup_remove_tree(int parent, const char *name, int depth, bool patient);
 int cgroup_make_dir(int parent, const char *name, int h, bool *made);
+/* An empty struct (no fd, nothing made): safe to cgroup_remove. */
+void cgroup_init(struct cgroup *cg, const char *machine);
 int cgroup_lock_machine(const char *machine, struct cgroup *cg);
 int cgroup_open_events(struct cgroup *cg);
 extern const char *const cgroup_v1_names[CG_V2];

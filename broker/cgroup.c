@@ -201,8 +201,7 @@ static void sweep(int slice_fd, const char *ours)
 	closedir(d);
 }
 
-/* The machine name's lock, and a struct with no directories yet. */
-int cgroup_lock_machine(const char *machine, struct cgroup *cg)
+void cgroup_init(struct cgroup *cg, const char *machine)
 {
 	*cg = (struct cgroup){.lock_fd = -1, .events_fd = -1};
 	for (int h = 0; h < CG_HIER; h++)
@@ -210,6 +209,12 @@ int cgroup_lock_machine(const char *machine, struct cgroup *cg)
 	for (int i = 0; i < CG_EXTRA_MAX; i++)
 		cg->xfd[i] = -1;
 	snprintf(cg->machine, sizeof cg->machine, "%s", machine);
+}
+
+/* The machine name's lock, and a struct with no directories yet. */
+int cgroup_lock_machine(const char *machine, struct cgroup *cg)
+{
+	cgroup_init(cg, machine);
 	/* Wait a moment for the name: another start's sweep may hold a stale
 	 * name's lock briefly, and a short container of that name may be ending. */
 	for (int i = 0; i < 50 && (cg->lock_fd = lock_name("machines", machine, false)) == -EADDRINUSE; i++)

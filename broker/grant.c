@@ -236,6 +236,18 @@ int grant_label_ok(const struct hutch_grant *g, const struct hutch_label *l)
 	return l->reserve && !strcmp(l->exec, exec) && !strcmp(l->apifs, apifs) ? 0 : -EACCES;
 }
 
+/* grant_label_ok runs only on a LABEL that comes: a worker that sends none
+ * must not leave the payload in hutch's own domain with its whole range. */
+int grant_label_given(const struct hutch_grant *g, const struct hutch_label *l, bool reserved,
+		      bool expected)
+{
+	if (g->kind == HUTCH_GRANT_ALL || !expected)
+		return 0;
+	if (g->kind != HUTCH_GRANT_RULE)
+		return -EACCES;
+	return !g->selinux_range[0] || (l->exec[0] && l->reserve && reserved) ? 0 : -EACCES;
+}
+
 int grant_exec_ok(const struct hutch_grant *g, const struct hutch_exec *e)
 {
 	if (g->kind == HUTCH_GRANT_ALL)

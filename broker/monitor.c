@@ -18,6 +18,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <selinux/selinux.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -153,6 +154,15 @@ static int handle_open_settings(struct monitor *m, const struct hutch_open_setti
 		return -EFBIG;
 	}
 	return r;
+}
+
+/* Would the worker have given automatic labels (worker/selinux.c)? SELinux
+ * enforcing, with hutch's container domain in its policy. Asked only for a
+ * rule that names SELinuxRange=. */
+static bool selinux_labels_expected(const struct hutch_grant *g)
+{
+	return g->kind == HUTCH_GRANT_RULE && g->selinux_range[0] && security_getenforce() == 1 &&
+	       security_check_context("system_u:system_r:hutch_container_t:s0") == 0;
 }
 
 /* LABEL: reserve the MCS pair (if asked) before taking the labels, once. */
@@ -394,10 +404,14 @@ static int handle_create(struct monitor *m, const struct hutch_msg *msg)
 	int r = m->limits_error < 0 ? m->limits_error : grant_create_ok(m->grant, c, &m->limits);
 	if (m->limits_error < 0)
 		what = "cgroup limits";
+	if (r == 0 && (r = grant_label_given(m->grant, &m->label, m->mcs_lock >= 0,
+					     selinux_labels_expected(m->grant))) < 0)
+		what = "SELinux labels";
 	if (r < 0) {
 		hutch_send_reply(m->sock, r, what, NULL, 0);
 		return 1;
 	}
+	cgroup_init(&cg, c->machine); /* setup_cgroup may refuse before making it */
 	r = setup_cgroup(m, c, &cg, &what);
 	/* Overlay work directories to remove come back on this, see binds.c. */
 	if (r == 0 && socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, cleanup) < 0)

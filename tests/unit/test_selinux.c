@@ -190,3 +190,24 @@ Test(selinux, grant_label)
 	forged.cat[1] = 3; /* reserves one pair, labels another */
 	cr_expect_eq(grant_label_ok(&g, &forged), -EACCES);
 }
+
+/* A worker that sends no LABEL must not leave a tenant's payload in hutch's
+ * domain with its whole range (found in an audit): CREATE checks. */
+Test(selinux, grant_label_given)
+{
+	static struct hutch_grant g;
+	struct hutch_label none, a = auto_label(1, 2);
+	memset(&none, 0, sizeof none);
+	hutch_grant_init_all(&g);
+	cr_expect_eq(grant_label_given(&g, &none, false, true), 0);
+	memset(&g, 0, sizeof g);
+	g.kind = HUTCH_GRANT_RULE;
+	cr_expect_eq(grant_label_given(&g, &none, false, true), 0); /* no range named */
+	strcpy(g.selinux_range, "s0-s0:c0.c255");
+	cr_expect_eq(grant_label_given(&g, &none, false, false), 0); /* not enforcing */
+	cr_expect_eq(grant_label_given(&g, &none, false, true), -EACCES);
+	cr_expect_eq(grant_label_given(&g, &a, false, true), -EACCES); /* pair not reserved */
+	cr_expect_eq(grant_label_given(&g, &a, true, true), 0);
+	hutch_grant_init_deny(&g, "no rule");
+	cr_expect_eq(grant_label_given(&g, &a, true, true), -EACCES);
+}
