@@ -64,9 +64,11 @@ struct userns {
 };
 /* may_chown: false when the root must not be changed (read-only image,
  * ephemeral overlay); a chown shift is then refused with -EROFS. A shift
- * reports PROGRESS on `progress` (the worker's socket). */
+ * reports PROGRESS on `progress` (the worker's socket). is_image: the root
+ * is a disk image, whose xattrs (a chown journal) are the image's to forge. */
 int userns_prepare(const struct hutch_create *c, const struct hutch_grant *g, int root_fd,
-		   bool may_chown, int progress, struct userns *u, const char **what);
+		   bool may_chown, bool is_image, int progress, struct userns *u,
+		   const char **what);
 /* Wait for the helpers, killed already (the monitor, once the container runs). */
 void userns_reap(struct userns *u);
 void userns_release(struct userns *u);

@@ -422,7 +422,8 @@ static int handle_create(struct monitor *m, const struct hutch_msg *msg)
 		what = "/run/host/inaccessible";
 	}
 	if (r == 0)
-		r = userns_prepare(c, m->grant, m->root_fd, !m->root_ro, m->sock, &a.userns, &what);
+		r = userns_prepare(c, m->grant, m->root_fd, !m->root_ro, m->root_how == ROOT_IMAGE,
+				   m->sock, &a.userns, &what);
 	if (r == 0 && m->label.tree[0] &&
 	    (r = relabel_tree(m->root_fd, m->label.tree, m->sock)) < 0)
 		what = "SELinux relabel";

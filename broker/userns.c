@@ -236,6 +236,9 @@ static int pick_range(const struct hutch_create *c, uint32_t prefer, bool must,
 	if (must) {
 		if (!in_window)
 			return -EACCES;
+		/* A journal names it: not a reason to share ids with a user. */
+		if (delegated(c, g, prefer))
+			return -EADDRINUSE;
 		u->lock_fd = lock_range(prefer);
 		u->base = prefer;
 		return u->lock_fd < 0 ? u->lock_fd : 0;
@@ -341,7 +344,8 @@ static int tree_ownership(const struct hutch_create *c, const struct hutch_grant
 }
 
 int userns_prepare(const struct hutch_create *c, const struct hutch_grant *g, int root_fd,
-		   bool may_chown, int progress, struct userns *u, const char **what)
+		   bool may_chown, bool is_image, int progress, struct userns *u,
+		   const char **what)
 {
 	*u = (struct userns){.fd = -1, .idmap_fd = -1, .lock_fd = -1, .probe_fd = -1,
 			     .helper = {-1, -1}};
@@ -350,10 +354,11 @@ int userns_prepare(const struct hutch_create *c, const struct hutch_grant *g, in
 	struct stat st;
 	if (fstat(root_fd, &st) < 0)
 		return -errno;
-	/* A journal is believed only if the root's owner is one of its ranges. */
+	/* A journal is believed only if the root's owner is one of its ranges,
+	 * and never from an image: it would choose the range. */
 	struct chown_journal j = {0};
 	*what = "file ownership journal";
-	int r = chown_journal_read(root_fd, &j);
+	int r = is_image ? 0 : chown_journal_read(root_fd, &j);
 	if (r < 0)
 		return r;
 	bool resume = r == 1 && (st.st_uid - j.from < j.count || st.st_uid - j.to < j.count);

@@ -315,3 +315,25 @@ Test(chown, journal_yes_resumes_map_refused_stale_ignored, .timeout = 180)
 	cr_expect_eq(files_outside(dir, BASE), 0ul, "%lu of %lu moved", outside, seen);
 	remove_tree(dir);
 }
+
+/* A journal names the range an interrupted shift went to; that is no reason
+ * to take ids /etc/subuid delegates to a user (found in an audit: a forged
+ * journal, e.g. in a tree copied with its xattrs, steered pick into a user's
+ * block). The start is refused and nothing is shifted. */
+Test(chown, journal_into_delegated_range_refused, .timeout = 180)
+{
+	char dir[] = "/tmp/chown-jdeleg-XXXXXX";
+	make_tree(dir);
+	put_journal(dir, 0, 1000u * 65536);
+	harness_fake_subid_files("victim:65536000:65536\n", "");
+	struct run_result r;
+	run_hutch(&r, 60, NULL,
+		  ARGV("-q", "-P", "-D", dir, "-M", machine_name("chownjdel"), "/bin/cat",
+		       "/proc/self/uid_map"));
+	cr_expect_neq(r.status, 0, "started: %s", r.out);
+	cr_expect(!strstr(r.out, "65536000"), "the container got the delegated range: %s", r.out);
+	run_result_free(&r);
+	cr_expect_eq(files_outside(dir, 0), 0ul, "%lu files shifted into the delegated range",
+		     outside);
+	remove_tree(dir);
+}
