@@ -11,6 +11,7 @@
 #define HUTCH_BROKER_H
 
 #include <stdbool.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "../common/grant.h"
@@ -83,6 +84,15 @@ struct chown_journal {
 	uint32_t from, to, count;
 };
 int chown_tree(int root_fd, const struct chown_journal *j, int progress, const char **what);
+/* links.c: files with several names met by the walk (see there). */
+struct link_table {
+	struct link_entry *e;
+	size_t cap, n;
+};
+int links_add(struct link_table *t, const struct stat *st);
+bool links_all_inside(const struct link_table *t);
+bool links_known(const struct link_table *t, const struct stat *st);
+void links_free(struct link_table *t);
 /* 1 and *j filled when the root carries a valid journal, 0 when none, -errno. */
 int chown_journal_read(int root_fd, struct chown_journal *j);
 /* idshift.c: translate the ids in [from, from+count) in place; return how many

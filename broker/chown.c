@@ -17,6 +17,10 @@
  * range and finishes the walk, which leaves ids already moved alone (they
  * are outside [from, from+count): overlapping ranges are refused).
  *
+ * A file with a name outside the tree (a hard link) is never changed: the
+ * first pass counts the names of every such file (links.c), and nothing is
+ * changed unless all were found inside.
+ *
  * The same walk gives every file one SELinux label for --selinux-relabel.
  */
 #include "broker.h"
@@ -44,7 +48,8 @@ struct shift {
 	unsigned long files;
 	int progress; /* the worker's socket for PROGRESS, -1: none */
 	bool no_xattr;
-	bool dry;           /* the first pass: directories only, nothing changed */
+	bool dry;           /* the first pass: nothing changed, hard links counted */
+	struct link_table *links;
 	const char *label;  /* relabel with this instead (from = count = 0) */
 	unsigned char *buf; /* an xattr list or ACL value, XATTR_MAX bytes */
 };
@@ -171,6 +176,9 @@ static void report(const struct shift *s, bool done)
 static int shift_one(struct shift *s, int dfd, const char *name, const struct stat *st)
 {
 	int r = 0;
+	/* Linked again since the first pass: maybe to a file outside. */
+	if (!S_ISDIR(st->st_mode) && st->st_nlink > 1 && !links_known(s->links, st))
+		return -EXDEV;
 	if (s->label) {
 		struct fdpath p;
 		if ((r = fdpath_open(&p, dfd, name)) < 0)
@@ -204,7 +212,8 @@ static int open_subdir(int dfd, const char *name)
 
 /* Each directory after its contents: a directory's owner says it is done.
  * A dry pass enters exactly the directories the real one will and changes
- * nothing, so a tree too deep is refused before anything is touched. */
+ * nothing, so a tree too deep, or with a hard link out of it, is refused
+ * before anything is touched. */
 static int shift_dir(struct shift *s, int dfd, int depth)
 {
 	if (depth > MAX_DEPTH)
@@ -216,8 +225,7 @@ static int shift_dir(struct shift *s, int dfd, int depth)
 	int r = 0;
 	struct dirent *de;
 	while (r == 0 && (de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
-		    (s->dry && de->d_type != DT_DIR && de->d_type != DT_UNKNOWN))
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
 		struct stat st;
 		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
@@ -229,6 +237,8 @@ static int shift_dir(struct shift *s, int dfd, int depth)
 		if (S_ISDIR(st.st_mode)) {
 			_cleanup_close_ int sub = open_subdir(dirfd(d), de->d_name);
 			r = sub < 0 ? sub : shift_dir(s, sub, depth + 1);
+		} else if (s->dry && st.st_nlink > 1) {
+			r = links_add(s->links, &st);
 		}
 		if (r == 0 && !s->dry)
 			r = shift_one(s, dirfd(d), de->d_name, &st);
@@ -237,11 +247,21 @@ static int shift_dir(struct shift *s, int dfd, int depth)
 	return r;
 }
 
-/* The first pass; -ELOOP when too deep. */
-static int check_depth(int dfd, dev_t dev)
+/* The first pass; -ELOOP when too deep, -EXDEV when a file in the tree
+ * has a name outside it. */
+static int first_pass(int dfd, dev_t dev, struct link_table *links, const char **what)
 {
-	struct shift dry = {.dry = true, .dev = dev};
-	return shift_dir(&dry, dfd, 0);
+	struct shift dry = {.dry = true, .dev = dev, .links = links};
+	int r = shift_dir(&dry, dfd, 0);
+	if (r == 0 && !links_all_inside(links))
+		r = -EXDEV;
+	if (r == -ELOOP)
+		*what = "file ownership (a directory deeper than 256 levels; nothing was changed)";
+	else if (r == -EXDEV)
+		*what = "hard link out of the tree";
+	else if (r == -E2BIG)
+		*what = "too many hard-linked files";
+	return r;
 }
 
 struct journal_disk {
@@ -287,19 +307,21 @@ int chown_tree(int root_fd, const struct chown_journal *j, int progress, const c
 		*what = "file ownership (the tree's id range and the container's overlap)";
 		return -EDOM;
 	}
-	struct shift s = {.from = j->from, .to = j->to, .count = j->count, .progress = progress};
+	struct link_table links = {0};
+	struct shift s = {.from = j->from, .to = j->to, .count = j->count, .progress = progress,
+			  .links = &links};
 	_cleanup_close_ int dfd = openat(root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct stat st;
 	if (dfd < 0 || fstat(dfd, &st) < 0)
 		return -errno;
-	int r = check_depth(dfd, st.st_dev);
-	if (r == -ELOOP)
-		*what = "file ownership (a directory deeper than 256 levels; nothing was changed)";
-	if (r < 0 || (r = journal_write(dfd, j)) < 0 || (r = walk_tree(dfd, &s)) < 0)
-		return r;
-	if (fremovexattr(dfd, JOURNAL_XATTR) < 0 && errno != ENODATA && errno != EOPNOTSUPP)
-		return -errno;
-	return 0;
+	int r = first_pass(dfd, st.st_dev, &links, what);
+	if (r == 0 && (r = journal_write(dfd, j)) == 0 && (r = walk_tree(dfd, &s)) == 0 &&
+	    fremovexattr(dfd, JOURNAL_XATTR) < 0 && errno != ENODATA && errno != EOPNOTSUPP)
+		r = -errno;
+	if (r == -EXDEV)
+		*what = "hard link out of the tree";
+	links_free(&links);
+	return r;
 }
 
 /* Once: a root that carries the label already is left alone (it is labelled
@@ -311,13 +333,18 @@ int relabel_tree(int root_fd, const char *label, int progress)
 	ssize_t n = getxattr(path, "security.selinux", now, sizeof now - 1);
 	if (n > 0 && (now[n - 1] = 0, !strcmp(now, label)))
 		return 0;
-	struct shift s = {.label = label, .progress = progress};
+	struct link_table links = {0};
+	struct shift s = {.label = label, .progress = progress, .links = &links};
 	_cleanup_close_ int dfd = openat(root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct stat st;
 	if (dfd < 0 || fstat(dfd, &st) < 0)
 		return -errno;
-	int r = check_depth(dfd, st.st_dev);
-	return r < 0 ? r : walk_tree(dfd, &s);
+	const char *what;
+	int r = first_pass(dfd, st.st_dev, &links, &what);
+	if (r == 0)
+		r = walk_tree(dfd, &s);
+	links_free(&links);
+	return r;
 }
 
 /* The contents, then the root itself. */

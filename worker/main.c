@@ -381,6 +381,15 @@ static void create(struct client *c)
 								 : "read-only image");
 		exit(1);
 	}
+	if (r == -EXDEV) {
+		log_error("%s holds a file with another name outside it (a hard link): %s would "
+			  "change that file too, so nothing was changed; remove the link (find %s "
+			  "-xdev ! -type d -links +1 lists candidates)",
+			  root_of(c->s), !strcmp(what, "SELinux relabel") ? "--selinux-relabel"
+									  : "the ownership shift",
+			  root_of(c->s));
+		exit(1);
+	}
 	if (r == -EOPNOTSUPP && !strcmp(what, "boot on legacy cgroups")) {
 		log_error("-b/--boot needs cgroup2 (a unified or hybrid layout); this host mounts "
 			  "only cgroup v1 hierarchies at /sys/fs/cgroup, where the container's "

@@ -337,3 +337,34 @@ Test(chown, journal_into_delegated_range_refused, .timeout = 180)
 		     outside);
 	remove_tree(dir);
 }
+
+/* A file in the tree with a name outside it (a hard link) is never shifted:
+ * that would change a host file the tree only links to (found in an audit).
+ * Nothing is changed, and hutch says why; links inside the tree are fine. */
+Test(chown, hard_link_out_of_the_tree_refused, .timeout = 180)
+{
+	char dir[] = "/tmp/chown-links-XXXXXX";
+	make_tree(dir);
+	char victim[64];
+	snprintf(victim, sizeof victim, "/tmp/chown-victim-%d", (int)getpid());
+	sh("echo inside > $D/inside && ln $D/inside $D/inside2", dir);
+	cr_assert_eq(setenv("V", victim, 1), 0);
+	sh("echo secret > $V && chmod 600 $V && ln $V $D/innocent", dir);
+	struct run_result r;
+	run_chown(&r, dir, "--private-users=1966080:65536", "chownlink");
+	cr_expect_eq(r.status, 1);
+	cr_expect(strstr(r.err, "hard link") && strstr(r.err, "nothing was changed"), "%s", r.err);
+	run_result_free(&r);
+	struct stat st;
+	cr_assert_eq(stat(victim, &st), 0);
+	cr_expect_eq(st.st_uid, 0u, "the host file was chowned to %u", st.st_uid);
+	cr_expect_eq(files_outside(dir, 0), 0ul, "%lu files shifted", outside);
+	/* Without the outside link, the inside pair is shifted with the rest. */
+	sh("rm $D/innocent", dir);
+	run_chown(&r, dir, "--private-users=1966080:65536", "chownlink2");
+	ASSERT_STATUS(r, 0);
+	run_result_free(&r);
+	cr_expect_eq(files_outside(dir, 1966080), 0ul, "%lu of %lu unshifted", outside, seen);
+	unlink(victim);
+	remove_tree(dir);
+}
