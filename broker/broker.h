@@ -149,7 +149,7 @@ int credentials_attach(struct credentials *c, int root, const char **what);
 int run_host_incoming(int root);
 int userdb_record(int root, const struct hutch_userdb_record *u, int content, const char **what);
 int bind_user_home(int root, const struct hutch_bind_user_home *h, uint32_t host_uid,
-		   const char **what);
+		   uint32_t host_gid, const char **what);
 
 /* payload.c: caps, credentials, cwd, no_new_privs, seccomp; *what names a failure. */
 int payload_credentials(const struct hutch_exec *e, const struct hutch_seccomp *filter,

@@ -245,7 +245,8 @@ static void handle(struct init_state *s, const struct hutch_msg *m)
 		const struct hutch_create *c = &s->a->create;
 		uint32_t i = m->u.bind_user_home.index;
 		r = i < c->n_bind_users ? bind_user_home(s->root, &m->u.bind_user_home,
-							 c->bind_users[i].host_uid, &what)
+							 c->bind_users[i].host_uid,
+							 c->bind_users[i].host_gid, &what)
 					: -EINVAL;
 		break;
 	}

@@ -19,7 +19,10 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/sendfile.h>
+#include <linux/magic.h>
+#include <sys/fsuid.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "../common/host_files.h"
@@ -337,17 +340,31 @@ int userdb_record(int root, const struct hutch_userdb_record *u, int content, co
 	return 0;
 }
 
-/* The user's home at /run/host/home/NAME: only a directory that user owns. */
+/* The user's home at /run/host/home/NAME: only a directory that user owns,
+ * found as that user would find it (its fsuid/fsgid, so no search right of
+ * root's; no magic link), and on no kernel file system. */
 int bind_user_home(int root, const struct hutch_bind_user_home *h, uint32_t host_uid,
-		   const char **what)
+		   uint32_t host_gid, const char **what)
 {
 	*what = "/run/host/home";
-	_cleanup_close_ int tree = open_tree(AT_FDCWD, h->path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	setfsgid(host_gid);
+	setfsuid(host_uid);
+	_cleanup_close_ int home = openat2_fd(AT_FDCWD, h->path, O_PATH | O_DIRECTORY,
+					      RESOLVE_NO_MAGICLINKS);
+	as_fsid(0);
+	if (home < 0)
+		return home;
 	struct stat st;
-	if (tree < 0 || fstat(tree, &st) < 0)
+	struct statfs sf;
+	if (fstat(home, &st) < 0 || fstatfs(home, &sf) < 0)
 		return -errno;
-	if (!S_ISDIR(st.st_mode) || st.st_uid != host_uid)
+	if (!S_ISDIR(st.st_mode) || st.st_uid != host_uid || sf.f_type == PROC_SUPER_MAGIC ||
+	    sf.f_type == SYSFS_MAGIC)
 		return -EPERM;
+	_cleanup_close_ int tree = open_tree(home, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+						      AT_EMPTY_PATH);
+	if (tree < 0)
+		return -errno;
 	struct mount_attr a = {.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV};
 	if (mount_setattr(tree, "", AT_EMPTY_PATH, &a, sizeof a) < 0)
 		return -errno;

@@ -670,24 +670,50 @@ static void bind_user_cleanup(void)
 	}
 }
 
-/* A throw-away host user with its own home (removed by the fini). */
-static uid_t make_host_user(void)
+/* A throw-away host user with its own home (removed by the fini); with
+ * `locked`, the home is inside a root-owned 0700 directory. */
+static uid_t make_host_user_at(bool locked)
 {
 	need_rootfs();
 	if (access("/usr/sbin/useradd", X_OK) < 0)
 		cr_skip_test("no useradd to make a host user with");
 	snprintf(bu_name, sizeof bu_name, "hutchbu%d", (int)getpid() % 100000);
 	snprintf(bu_home, sizeof bu_home, "/var/tmp/fsfiles-bu-%d", (int)getpid());
-	char *add[] = {"useradd", "-M", "-U", "-d", bu_home, "-s", "/bin/sh", bu_name, NULL};
+	char home[160];
+	snprintf(home, sizeof home, "%s%s", bu_home, locked ? "/home" : "");
+	if (locked)
+		cr_assert_eq(mkdir(bu_home, 0700), 0);
+	char *add[] = {"useradd", "-M", "-U", "-d", home, "-s", "/bin/sh", bu_name, NULL};
 	cr_assert_eq(spawn_wait(add), 0, "useradd %s failed", bu_name);
-	cr_assert_eq(mkdir(bu_home, 0750), 0);
+	cr_assert_eq(mkdir(home, 0750), 0);
 	char owner[80];
 	snprintf(owner, sizeof owner, "%s:%s", bu_name, bu_name);
-	char *own[] = {"chown", owner, bu_home, NULL};
+	char *own[] = {"chown", owner, home, NULL};
 	cr_assert_eq(spawn_wait(own), 0);
 	struct stat st;
-	cr_assert_eq(stat(bu_home, &st), 0);
+	cr_assert_eq(stat(home, &st), 0);
 	return st.st_uid;
+}
+
+static uid_t make_host_user(void)
+{
+	return make_host_user_at(false);
+}
+
+/* The home is looked up as the user would (found in an audit: as root, the
+ * broker bound a home its user cannot even reach). */
+Test(files, bind_user_home_only_where_the_user_reaches, .timeout = 120, .fini = bind_user_cleanup)
+{
+	make_host_user_at(true);
+	char opt[64];
+	snprintf(opt, sizeof opt, "--bind-user=%s", bu_name);
+	struct run_result r;
+	run_hutch(&r, 60, NULL,
+		  ARGV("-q", "-P", "-D", test_rootfs(), "-M", machine_name("bulock"), opt, "/bin/ls",
+		       "-d", "/run/host/home/."));
+	cr_expect_neq(r.status, 0, "the home behind a 0700 root directory was bound:\n%s", r.out);
+	cr_expect(strstr(r.err, "cannot bind home"), "%s", r.err);
+	run_result_free(&r);
 }
 
 Test(files, bind_user, .timeout = 120, .fini = bind_user_cleanup)
