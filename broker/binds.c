@@ -466,8 +466,11 @@ static int overlay_upper(const struct container_args *a, int root, const struct 
 		return fd;
 	*upper = fd;
 	int r = fs_allowed(fd);
+	/* The work directory is made beside it, in its parent: granted too. */
 	if (r == 0 && !in_root)
 		r = grant_ok(a, fd, true);
+	if (r == 0 && !in_root)
+		r = grant_ok(a, parent, true);
 	if (r < 0)
 		return r;
 	*what = "workdir";

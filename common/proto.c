@@ -345,6 +345,7 @@ static int check_overlay(const struct hutch_mount_overlay *o, const char **why)
 	if (hutch_check_path(o->upper_dir, sizeof o->upper_dir) < 0 ||
 	    hutch_check_component(o->upper_name, sizeof o->upper_name) < 0 ||
 	    hutch_check_component(o->work_name, sizeof o->work_name) < 0 ||
+	    strncmp(o->work_name, ".#", 2) || /* nspawn's hidden ".#NAME<random>" */
 	    !strcmp(o->upper_name, o->work_name))
 		FAIL("bad overlay upper or work directory");
 	return 0;

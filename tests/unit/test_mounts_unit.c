@@ -133,7 +133,9 @@ Test(user_mounts, decode_overlay)
 	cr_expect_lt(roundtrip(HUTCH_MSG_MOUNT_OVERLAY, o), 0, "work dir with a slash");
 	strcpy(o->work_name, "up");
 	cr_expect_lt(roundtrip(HUTCH_MSG_MOUNT_OVERLAY, o), 0, "work dir = upper dir");
-	strcpy(o->work_name, "w");
+	strcpy(o->work_name, "work"); /* made as root beside the upper: only ".#..." */
+	cr_expect_lt(roundtrip(HUTCH_MSG_MOUNT_OVERLAY, o), 0, "work dir without '.#'");
+	strcpy(o->work_name, ".#w");
 	o->lower_in_root = 1u << 2; /* beyond nlower */
 	cr_expect_lt(roundtrip(HUTCH_MSG_MOUNT_OVERLAY, o), 0);
 	o->lower_in_root = 0;
