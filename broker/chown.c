@@ -70,22 +70,12 @@ static int fdpath_open(struct fdpath *p, int dfd, const char *name)
 	return 0;
 }
 
-/* dfd/name for the xattr calls without an open per file: "/proc/self/fd/N/
- * name" with the l*xattr calls, which never follow a final symlink; the
- * root itself ("") is the magic link, which only the following calls take. */
+/* A file's /proc/self/fd/N path for the xattr calls: `follow` for the
+ * magic link of an fd (it lands on the file itself). */
 struct xpath {
 	bool follow;
 	char path[300];
 };
-
-static void xpath_make(struct xpath *x, int dfd, const char *name)
-{
-	x->follow = !*name;
-	if (*name)
-		snprintf(x->path, sizeof x->path, "/proc/self/fd/%d/%s", dfd, name);
-	else
-		snprintf(x->path, sizeof x->path, "/proc/self/fd/%d", dfd);
-}
 
 static ssize_t xget(const struct xpath *x, const char *name, void *v, size_t len)
 {
@@ -137,8 +127,9 @@ static int shift_acl(struct shift *s, const struct xpath *x, const char *name)
 	return r <= 0 ? r : xset(x, name, s->buf, (size_t)n);
 }
 
-/* Owner (the capability is read first: chown clears it), mode, capability. */
-static int shift_owner(struct shift *s, int dfd, const char *name, const struct xpath *x,
+/* Owner (the capability is read first: chown clears it), mode, capability;
+ * all through p, the file itself (never a name another could swap). */
+static int shift_owner(struct shift *s, const struct fdpath *p, const struct xpath *x,
 		       const struct stat *st, bool cap_too)
 {
 	uid_t uid = shifted(s, st->st_uid);
@@ -150,10 +141,11 @@ static int shift_owner(struct shift *s, int dfd, const char *name, const struct 
 	if (cap_too && (caplen = xget(x, "security.capability", cap, sizeof cap)) < 0 &&
 	    errno != ENODATA)
 		return -errno;
-	if (fchownat(dfd, name, uid, gid, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) < 0)
+	if (fchownat(p->fd, "", uid, gid, AT_EMPTY_PATH) < 0)
 		return -errno;
-	if ((st->st_mode & (S_ISUID | S_ISGID)) && !S_ISDIR(st->st_mode) &&
-	    fchmodat(dfd, name, st->st_mode & 07777, AT_SYMLINK_NOFOLLOW) < 0)
+	/* (/proc/self/fd/N reaches the file; only non-directories get here.) */
+	if ((st->st_mode & (S_ISUID | S_ISGID)) && S_ISREG(st->st_mode) &&
+	    chmod(p->path, st->st_mode & 07777) < 0)
 		return -errno;
 	if (caplen < 0)
 		return 0;
@@ -173,32 +165,43 @@ static void report(const struct shift *s, bool done)
 		(void)hutch_send(s->progress, HUTCH_MSG_PROGRESS, &p, NULL, 0);
 }
 
+/* dfd/name, opened O_PATH and checked to be the file `st` describes: every
+ * change goes to it, so a name swapped in since the stat changes nothing.
+ * (The tree's owner may rename entries while the walk runs.) */
 static int shift_one(struct shift *s, int dfd, const char *name, const struct stat *st)
 {
-	int r = 0;
+	struct fdpath p;
+	struct stat now;
+	int r = fdpath_open(&p, dfd, name);
+	if (r < 0)
+		return r;
+	if (fstat(p.fd, &now) < 0)
+		r = -errno;
+	else if (now.st_dev != st->st_dev || now.st_ino != st->st_ino ||
+		 (now.st_mode & S_IFMT) != (st->st_mode & S_IFMT))
+		r = -EAGAIN; /* replaced during the walk: a later start finishes it */
 	/* Linked again since the first pass: maybe to a file outside. */
-	if (!S_ISDIR(st->st_mode) && st->st_nlink > 1 && !links_known(s->links, st))
-		return -EXDEV;
-	if (s->label) {
-		struct fdpath p;
-		if ((r = fdpath_open(&p, dfd, name)) < 0)
-			return r;
+	else if (!S_ISDIR(now.st_mode) && now.st_nlink > 1 && !links_known(s->links, &now))
+		r = -EXDEV;
+	else if (s->label) {
+		/* (The magic link of an O_PATH fd lands on the file itself, a
+		 * symlink too: it is not followed further.) */
 		if (setxattr(p.path, "security.selinux", s->label, strlen(s->label) + 1, 0) < 0)
 			r = -errno;
-		closep(&p.fd);
-	} else if (S_ISLNK(st->st_mode)) {
-		r = shift_owner(s, dfd, name, NULL, st, false);
+	} else if (S_ISLNK(now.st_mode)) {
+		r = shift_owner(s, &p, NULL, &now, false);
 	} else {
-		struct xpath x;
-		xpath_make(&x, dfd, name);
+		struct xpath x = {.follow = true};
+		snprintf(x.path, sizeof x.path, "%s", p.path);
 		int kinds = xattr_kinds(s, &x);
 		r = kinds < 0 ? kinds
-			      : shift_owner(s, dfd, name, &x, st, S_ISREG(st->st_mode) && (kinds & HAS_CAP));
+			      : shift_owner(s, &p, &x, &now, S_ISREG(now.st_mode) && (kinds & HAS_CAP));
 		if (r == 0 && (kinds & HAS_ACL))
 			r = shift_acl(s, &x, "system.posix_acl_access");
 		if (r == 0 && (kinds & HAS_DEFAULT_ACL))
 			r = shift_acl(s, &x, "system.posix_acl_default");
 	}
+	closep(&p.fd);
 	if (r == 0 && ++s->files % 10000 == 0)
 		report(s, false);
 	return r;

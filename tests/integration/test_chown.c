@@ -86,6 +86,7 @@ Test(chown, acl_entries_in_range_are_shifted, .timeout = 180)
 {
 	char dir[] = "/tmp/chown-acl-XXXXXX";
 	make_tree(dir);
+	harness_hold_range(BASE);
 	sh("touch $D/f && setfacl -m u:1000:rw,u:70000:r,g:100:r,g:80000:r $D/f && "
 	   "mkdir $D/d && setfacl -m d:u:1000:rwx,d:u:70000:rx,d:g:0:rx,u:2000:rx $D/d", dir);
 	struct run_result r;
@@ -115,6 +116,7 @@ Test(chown, setuid_and_file_capabilities_survive, .timeout = 180)
 {
 	char dir[] = "/tmp/chown-caps-XXXXXX";
 	make_tree(dir);
+	harness_hold_range(BASE);
 	sh("cp $D/bin/busybox $D/capv2 && setcap cap_net_raw+ep $D/capv2 && "
 	   "cp $D/bin/busybox $D/capv3 && setcap -n 1000 cap_net_bind_service+ep $D/capv3", dir);
 	sh("cp $D/bin/busybox $D/suid && chown 1000:1000 $D/suid && chmod 6755 $D/suid", dir);
@@ -249,6 +251,7 @@ Test(chown, progress_on_a_tty_quiet_with_q, .timeout = 180)
 {
 	char dir[] = "/tmp/chown-tty-XXXXXX";
 	make_tree(dir);
+	harness_hold_range(BASE);
 	sh("mkdir $D/many && cd $D/many && seq 1 25000 | xargs touch", dir);
 	struct pty_session ps;
 	cr_assert_eq(pty_spawn(&ps, ARGV("-P", "--private-users=1966080:65536",
@@ -283,6 +286,7 @@ Test(chown, journal_yes_resumes_map_refused_stale_ignored, .timeout = 180)
 {
 	char dir[] = "/tmp/chown-journal-XXXXXX";
 	make_tree(dir);
+	harness_hold_range(BASE);
 	put_journal(dir, 0, BASE);
 	struct run_result r;
 	run_hutch(&r, 60, NULL,
@@ -345,6 +349,7 @@ Test(chown, hard_link_out_of_the_tree_refused, .timeout = 180)
 {
 	char dir[] = "/tmp/chown-links-XXXXXX";
 	make_tree(dir);
+	harness_hold_range(BASE);
 	char victim[64];
 	snprintf(victim, sizeof victim, "/tmp/chown-victim-%d", (int)getpid());
 	sh("echo inside > $D/inside && ln $D/inside $D/inside2", dir);

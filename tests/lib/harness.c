@@ -189,6 +189,14 @@ const char *test_rootfs_pool(void)
 	return pool = p;
 }
 
+void harness_hold_range(unsigned long base)
+{
+	char *path = xfmt("/tmp/hutch-tests-range-%lu.lock", base);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	cr_assert(fd >= 0 && flock(fd, LOCK_EX) == 0, "%s: %s", path, strerror(errno));
+	free(path);
+}
+
 const char *test_rootfs_noos(void)
 {
 	static char *noos;

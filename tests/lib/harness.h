@@ -21,6 +21,10 @@ const char *test_rootfs(void);
  * a restricted caller's tree is idmapped only when its pool owns it. Made
  * once, under a lock. */
 const char *test_rootfs_pool(void);
+/* Tests that start containers in the same fixed --private-users= range run
+ * one at a time (a running container holds its range): this takes the
+ * range's test lock until the test's process ends. */
+void harness_hold_range(unsigned long base);
 /* test_rootfs() + "-noos": the same tree without os-release. */
 const char *test_rootfs_noos(void);
 /* $HUTCH_DEBIAN_TREE, else /var/cache/hutch-tests/debian-bookworm. */
