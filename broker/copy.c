@@ -125,29 +125,62 @@ static int copy_meta(const struct node *s, const struct node *d, const struct st
 	return 0;
 }
 
-static int copy_data(struct copy *c, int in, int out)
+/* [from, to) of in to the same place in out. */
+static int copy_extent(struct copy *c, int in, int out, off_t from, off_t to)
 {
-	for (;;) {
-		ssize_t n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0);
+	loff_t a = from, b = from;
+	while (a < to) {
+		ssize_t n = copy_file_range(in, &a, out, &b, (size_t)(to - a), 0);
 		if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == EOPNOTSUPP))
 			break;
 		if (n < 0)
 			return -errno;
 		if (n == 0)
-			return 0;
+			return 0; /* the file shrank */
 		c->progress.bytes += (uint64_t)n;
 	}
 	char buf[65536];
-	for (;;) { /* file systems copy_file_range does not serve */
-		ssize_t n = read(in, buf, sizeof buf);
+	while (a < to) { /* file systems copy_file_range does not serve */
+		size_t want = (size_t)(to - a) < sizeof buf ? (size_t)(to - a) : sizeof buf;
+		ssize_t n = pread(in, buf, want, a);
 		if (n < 0)
 			return -errno;
 		if (n == 0)
 			return 0;
-		if (write_full(out, buf, (size_t)n) < 0)
-			return -errno;
+		for (ssize_t done = 0; done < n;) {
+			ssize_t w = pwrite(out, buf + done, (size_t)(n - done), a + done);
+			if (w < 0)
+				return -errno;
+			done += w;
+		}
+		a += n;
 		c->progress.bytes += (uint64_t)n;
 	}
+	return 0;
+}
+
+/* The data extents only: a hole stays a hole (a sparse terabyte in a
+ * template must not fill the disk); then the size. */
+static int copy_data(struct copy *c, int in, int out)
+{
+	struct stat st;
+	if (fstat(in, &st) < 0)
+		return -errno;
+	for (off_t pos = 0; pos < st.st_size;) {
+		off_t data = lseek(in, pos, SEEK_DATA);
+		if (data < 0 && errno == ENXIO)
+			break; /* only a hole is left */
+		off_t hole = data < 0 ? st.st_size : lseek(in, data, SEEK_HOLE);
+		if (data < 0)
+			data = pos; /* no SEEK_DATA here: all of it is data */
+		if (hole < 0 || hole > st.st_size)
+			hole = st.st_size;
+		int r = copy_extent(c, in, out, data, hole);
+		if (r < 0)
+			return r;
+		pos = hole > data ? hole : st.st_size;
+	}
+	return ftruncate(out, st.st_size) < 0 ? -errno : 0;
 }
 
 static int copy_dir(struct copy *c, int sdir, int ddir, int depth);
@@ -218,13 +251,20 @@ static int copy_entry(struct copy *c, int sdir, int ddir, const char *name, int 
 		if (r < 0)
 			return r;
 	} else if (S_ISREG(st.st_mode)) {
-		s = openat(sdir, name, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-		d = openat(ddir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		/* Checked before it is opened: a device swapped in under the
+		 * name since the stat is never opened (opening one can act). */
+		_cleanup_close_ int path_fd = openat(sdir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 		struct stat now;
-		if (s < 0 || d < 0 || fstat(s, &now) < 0)
+		if (path_fd < 0 || fstat(path_fd, &now) < 0)
 			return -errno;
-		if (now.st_ino != st.st_ino || now.st_dev != st.st_dev)
+		if (now.st_ino != st.st_ino || now.st_dev != st.st_dev || !S_ISREG(now.st_mode))
 			return -ESTALE; /* swapped under us */
+		char proc[32];
+		snprintf(proc, sizeof proc, "/proc/self/fd/%d", path_fd);
+		s = open(proc, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+		d = openat(ddir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (s < 0 || d < 0)
+			return -errno;
 		int r = copy_data(c, s, d);
 		if (r < 0)
 			return r;

@@ -404,6 +404,33 @@ Test(fsroot, template_copy_preserves_everything, .timeout = 120)
 	cleanup(dir);
 }
 
+/* Holes stay holes (found in an audit: a sparse terabyte in a template
+ * filled the disk), and data around them is copied where it was. */
+Test(fsroot, template_copy_keeps_holes, .timeout = 120)
+{
+	need_rootfs();
+	char *dir = scratch();
+	char *tmpl = fmt("%s/tmpl", dir), *target = fmt("%s/new/root", dir);
+	cr_assert_eq(sh("cp -a %s %s && mkdir %s/new && truncate -s 4G %s/sparse && "
+			"printf head | dd of=%s/sparse conv=notrunc status=none && "
+			"printf tail | dd of=%s/sparse bs=1 seek=2147483648 conv=notrunc status=none",
+			test_rootfs(), tmpl, dir, tmpl, tmpl, tmpl),
+		     0);
+	struct run_result r;
+	run_hutch(&r, 60, NULL,
+		  ARGV("-q", "-P", "-D", target, fmt("--template=%s", tmpl), "-M", machine_name("fsr"),
+		       "/bin/true"));
+	ASSERT_STATUS(r, 0);
+	run_result_free(&r);
+	struct stat st;
+	cr_assert_eq(stat(fmt("%s/sparse", target), &st), 0);
+	cr_expect_eq(st.st_size, 4LL << 30);
+	cr_expect_lt(st.st_blocks, 1024, "%lld blocks of 512 bytes: the holes were filled",
+		     (long long)st.st_blocks);
+	cr_expect_eq(sh("cmp %s/sparse %s/sparse", tmpl, target), 0, "contents differ");
+	cleanup(dir);
+}
+
 Test(fsroot, template_failed_copy_leaves_nothing, .timeout = 120)
 {
 	need_rootfs();
