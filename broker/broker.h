@@ -166,9 +166,13 @@ struct ephemeral {
 };
 bool btrfs_is_subvolume(int fd);
 int btrfs_snapshot(int src_fd, int parent, const char *name);
-int btrfs_destroy(int parent, const char *name);
+/* The subvolume open as `fd` (its root), by id: a name in a directory
+ * someone else may write to could have been renamed or replaced. */
+int btrfs_destroy(int parent, int fd);
 int open_parent(const char *path, int *parent, char name[256], char dir[HUTCH_PATH_MAX]);
-void sweep_stale(int parent, const char *prefix, int (*drop)(int parent, const char *name));
+/* Entries of parent named prefix + 16 hex digits whose lock nobody holds;
+ * drop gets the locked entry's fd too. */
+void sweep_stale(int parent, const char *prefix, int (*drop)(int parent, const char *name, int fd));
 /* -EOPNOTSUPP: not a btrfs subvolume, use an overlay. */
 int ephemeral_snapshot(int root_fd, const char *path, struct ephemeral *e, const char **what);
 /* Let the reaper delete the snapshot, and wait for it. */

@@ -396,12 +396,19 @@ static int copy_tree(int src, int parent, const char *name, int sock, int *dst)
 	return WIFEXITED(ws) ? -WEXITSTATUS(ws) : -EINTR;
 }
 
-static int discard(int parent, const char *name)
+static int discard(int parent, const char *name, int fd)
 {
-	_cleanup_close_ int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd >= 0 && btrfs_is_subvolume(fd) && btrfs_destroy(parent, name) == 0)
+	if (fd >= 0 && btrfs_is_subvolume(fd) && btrfs_destroy(parent, fd) == 0)
 		return 0;
 	return remove_tree(parent, name, 0, 0);
+}
+
+/* Our own temporary: through the fd we hold (locked) when there is one. */
+static void discard_ours(int parent, const char *name, int fd)
+{
+	_cleanup_close_ int own =
+		fd >= 0 ? -1 : openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	discard(parent, name, fd >= 0 ? fd : own);
 }
 
 int template_populate(const char *path, const char *template_path, int sock)
@@ -430,12 +437,12 @@ int template_populate(const char *path, const char *template_path, int sock)
 	else
 		r = copy_tree(src, parent, tmp, sock, &lock);
 	if (r < 0) {
-		discard(parent, tmp);
+		discard_ours(parent, tmp, lock);
 		return r;
 	}
 	if (renameat2(parent, tmp, parent, base, RENAME_NOREPLACE) < 0) {
 		r = errno == EEXIST ? 0 : -errno; /* another start made it first: use theirs */
-		discard(parent, tmp);
+		discard_ours(parent, tmp, lock);
 		return r;
 	}
 	return 0;

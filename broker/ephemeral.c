@@ -56,13 +56,21 @@ int btrfs_snapshot(int src_fd, int parent, const char *name)
 	return ioctl(parent, BTRFS_IOC_SNAP_CREATE_V2, &args) < 0 ? -errno : 0;
 }
 
-int btrfs_destroy(int parent, const char *name)
+int btrfs_destroy(int parent, int fd)
 {
-	struct btrfs_ioctl_vol_args args = {0};
-	if (strlen(name) >= sizeof args.name)
-		return -ENAMETOOLONG;
-	strcpy(args.name, name);
-	return ioctl(parent, BTRFS_IOC_SNAP_DESTROY, &args) < 0 ? -errno : 0;
+	if (!btrfs_is_subvolume(fd))
+		return -EINVAL;
+	struct btrfs_ioctl_ino_lookup_args id = {.objectid = SUBVOL_ROOT_INO};
+	if (ioctl(fd, BTRFS_IOC_INO_LOOKUP, &id) < 0)
+		return -errno;
+	struct btrfs_ioctl_vol_args_v2 args = {.flags = BTRFS_SUBVOL_SPEC_BY_ID,
+					       .subvolid = id.treeid};
+	return ioctl(parent, BTRFS_IOC_SNAP_DESTROY_V2, &args) < 0 ? -errno : 0;
+}
+
+static int destroy_entry(int parent, const char *name, int fd)
+{
+	return btrfs_destroy(parent, fd);
 }
 
 /* Split "/a/b/c" into an open parent directory ("/a/b" in dir) and "c". */
@@ -85,20 +93,23 @@ int open_parent(const char *path, int *parent, char name[256], char dir[HUTCH_PA
 	return *parent < 0 ? *parent : 0;
 }
 
-/* Entries of `parent` starting with `prefix` whose lock nobody holds: left
- * by a hutch that was killed (its reaper or copy child too). */
-void sweep_stale(int parent, const char *prefix, int (*drop)(int parent, const char *name))
+/* Entries of `parent` named `prefix` + 16 hex digits whose lock nobody
+ * holds: left by a hutch that was killed (its reaper or copy child too). */
+void sweep_stale(int parent, const char *prefix, int (*drop)(int parent, const char *name, int fd))
 {
 	DIR *d = opendir_dup(parent);
 	if (!d)
 		return;
+	size_t n = strlen(prefix);
 	for (struct dirent *de; (de = readdir(d));) {
-		if (strncmp(de->d_name, prefix, strlen(prefix)))
+		const char *tail = de->d_name + n;
+		if (strncmp(de->d_name, prefix, n) || strlen(tail) != 16 ||
+		    strspn(tail, "0123456789abcdef") != 16)
 			continue;
 		_cleanup_close_ int s = openat(parent, de->d_name,
 					       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (s >= 0 && flock(s, LOCK_EX | LOCK_NB) == 0)
-			(void)drop(parent, de->d_name);
+			(void)drop(parent, de->d_name, s);
 	}
 	closedir(d);
 }
@@ -121,7 +132,7 @@ static _Noreturn void reaper(int parent, int snap, int wait_fd, const char *name
 	while (read(5, &b, 1) < 0 && errno == EINTR)
 		;
 	for (int i = 0; i < 200; i++) {
-		int r = btrfs_destroy(3, name);
+		int r = btrfs_destroy(3, 4);
 		if (r != -EBUSY)
 			_exit(r == 0 || r == -ENOENT ? 0 : 1);
 		usleep(50 * 1000);
@@ -146,7 +157,7 @@ int ephemeral_snapshot(int root_fd, const char *path, struct ephemeral *e, const
 	if (a.st_dev != b.st_dev || a.st_ino != b.st_ino)
 		return -ESTALE;
 	snprintf(name, sizeof name, ".#%s" SNAP_TAG, base);
-	sweep_stale(parent, name, btrfs_destroy);
+	sweep_stale(parent, name, destroy_entry);
 	uint64_t rnd;
 	if (getrandom(&rnd, sizeof rnd, 0) != sizeof rnd)
 		return -EIO;
@@ -162,7 +173,8 @@ int ephemeral_snapshot(int root_fd, const char *path, struct ephemeral *e, const
 	_cleanup_close_ int snap = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (snap < 0 || flock(snap, LOCK_EX | LOCK_NB) < 0 || pipe2(pipefd, O_CLOEXEC) < 0) {
 		r = -errno;
-		btrfs_destroy(parent, name);
+		if (snap >= 0)
+			btrfs_destroy(parent, snap);
 		return r;
 	}
 	pid_t pid = fork();
@@ -174,7 +186,7 @@ int ephemeral_snapshot(int root_fd, const char *path, struct ephemeral *e, const
 	if (pid < 0) {
 		r = -errno;
 		close(pipefd[1]);
-		btrfs_destroy(parent, name);
+		btrfs_destroy(parent, snap);
 		return r;
 	}
 	e->reaper = pid;
