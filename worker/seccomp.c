@@ -303,8 +303,8 @@ static int argument_context(scmp_filter_ctx *out)
 	 * socketcall() hides the arguments, and that is fine for this. */
 	if (r == 0)
 		(void)seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 2,
-				       SCMP_A0(SCMP_CMP_EQ, AF_NETLINK),
-				       SCMP_A2(SCMP_CMP_EQ, NETLINK_AUDIT));
+				       SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, AF_NETLINK),
+				       SCMP_A2(SCMP_CMP_MASKED_EQ, 0xffffffffu, NETLINK_AUDIT));
 	if (r < 0) {
 		seccomp_release(ctx);
 		return r;
