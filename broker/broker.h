@@ -156,6 +156,8 @@ int payload_credentials(const struct hutch_exec *e, const struct hutch_seccomp *
 			const char **what);
 /* The SELinux label the next execve gives us (/proc/thread-self/attr/exec). */
 int payload_exec_label(const char *label);
+/* The --as-pid2 stub init: not dumpable, no capability but CAP_KILL. */
+int stub_confine(void);
 
 /* ephemeral.c: btrfs snapshots and tmpfs overlays for --ephemeral. */
 struct ephemeral {

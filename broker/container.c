@@ -185,6 +185,10 @@ static _Noreturn void handle_exec(struct init_state *s, const struct hutch_exec 
 		pid_t pid = fork();
 		if (pid < 0)
 			step_failed(s, -errno, "fork");
+		if (pid > 0 && stub_confine() < 0) {
+			kill(pid, SIGKILL);
+			_exit(1);
+		}
 		if (pid > 0)
 			stub_init(pid);
 	}

@@ -131,6 +131,25 @@ int payload_credentials(const struct hutch_exec *e, const struct hutch_seccomp *
 	return 0;
 }
 
+/*
+ * PID 1 of --as-pid2 (the stub init) keeps nothing a payload could use
+ * through it: with --private-users=no a payload that holds CAP_SYS_PTRACE
+ * may trace it whatever its dumpable flag, so it keeps no capability but
+ * CAP_KILL (to forward signals to a payload of another uid). No seccomp
+ * filter of the payload's: one that denied wait4 or kill would hang it.
+ */
+int stub_confine(void)
+{
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return -errno;
+	capng_clear(CAPNG_SELECT_ALL);
+	if (capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET,
+			 CAP_KILL) < 0 ||
+	    capng_apply(CAPNG_SELECT_ALL) < 0)
+		return -EPERM;
+	return prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 ? -errno : 0;
+}
+
 int payload_exec_label(const char *label)
 {
 	int fd = open("/proc/thread-self/attr/exec", O_WRONLY | O_CLOEXEC);

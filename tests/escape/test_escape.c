@@ -193,6 +193,32 @@ Test(escape, ptrace_outside_as_pid2, .timeout = ESCAPE_TIMEOUT)
 	run_payload("ptrace_outside", "-a");
 }
 
+/* The stub init holds nothing worth driving (found in an audit: with
+ * --private-users=no it kept every host capability, and a payload allowed
+ * CAP_SYS_PTRACE could trace it and make it mount or write core_pattern):
+ * of all capabilities only CAP_KILL (to forward signals), not dumpable. */
+static void stub_init_holds_nothing(const char *userns)
+{
+	need_rootfs();
+	struct run_result r;
+	run_hutch(&r, ESCAPE_TIMEOUT - 20, NULL,
+		  ARGV("-q", "-P", userns, "-a", "--drop-capability=CAP_SYS_ADMIN", "-D",
+		       test_rootfs(), "-M", machine_for("stubcaps"), "/bin/sh", "-c",
+		       "grep -E '^Cap(Inh|Prm|Eff|Bnd|Amb)' /proc/1/status"));
+	ASSERT_STATUS(r, 0);
+	cr_expect(strstr(r.out, "CapInh:\t0000000000000000\nCapPrm:\t0000000000000020\n"
+				"CapEff:\t0000000000000020\nCapBnd:\t0000000000000020\n"
+				"CapAmb:\t0000000000000000\n"),
+		  "PID 1 (the stub init) holds more than CAP_KILL (%s):\n%s", userns, r.out);
+	run_result_free(&r);
+}
+
+Test(escape, stub_init_holds_nothing, .timeout = ESCAPE_TIMEOUT)
+{
+	stub_init_holds_nothing("--private-users=no");
+	stub_init_holds_nothing("--private-users=pick");
+}
+
 /* CVE-2024-21626 from the caller's side: hutch is started with fd 9 open
  * on a host directory (a leak of whoever runs it); it must not reach the
  * payload. run_hutch closes inherited fds, so hutch is spawned by hand. */
