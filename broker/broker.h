@@ -209,6 +209,8 @@ struct cgroup {
 	 * enabled in its unit (bit per unit_ctrls[]) to disable again. */
 	bool keep_unit, supervised;
 	int unit_fd[CG_HIER];
+	int unit_lock;         /* /run/hutch/units/DEV-INO of the unit: one container */
+	char unit_lock_name[48];
 	unsigned enabled;
 	pid_t worker;
 	/* The other v1 hierarchies under /sys/fs/cgroup (freezer, perf_event,

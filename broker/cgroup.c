@@ -203,7 +203,7 @@ static void sweep(int slice_fd, const char *ours)
 
 void cgroup_init(struct cgroup *cg, const char *machine)
 {
-	*cg = (struct cgroup){.lock_fd = -1, .events_fd = -1};
+	*cg = (struct cgroup){.lock_fd = -1, .events_fd = -1, .unit_lock = -1};
 	for (int h = 0; h < CG_HIER; h++)
 		cg->fd[h] = cg->unit_fd[h] = -1;
 	for (int i = 0; i < CG_EXTRA_MAX; i++)
@@ -418,6 +418,15 @@ int cgroup_join_v1(const struct cgroup *cg)
 /* The files a delegated cgroup's owner needs (systemd's list for v2). */
 int cgroup_delegate(struct cgroup *cg, uint32_t uid)
 {
+	/* Bounds first (these files stay root's): a tree deeper than
+	 * cgroup_remove_tree goes, or without end, would outlive the container. */
+	static const char *const bounds[][2] = {{"cgroup.max.depth", "32"},
+						{"cgroup.max.descendants", "16384"}};
+	for (size_t i = 0; i < ARRAY_SIZE(bounds); i++) {
+		_cleanup_close_ int fd = openat(cg->fd[CG_V2], bounds[i][0], O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, bounds[i][1], strlen(bounds[i][1])) < 0)
+			return -errno;
+	}
 	static const char *const files[] = {"", "cgroup.procs", "cgroup.threads",
 					    "cgroup.subtree_control"};
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++)
@@ -446,6 +455,8 @@ void cgroup_close_unit(struct cgroup *cg)
 	cgroup_close(cg);
 	for (int h = 0; h < CG_HIER; h++)
 		closep(&cg->unit_fd[h]);
+	closep(&cg->unit_lock); /* (the monitor's copy holds the lock) */
+	cg->unit_lock = -1;
 }
 
 /* SLICE/SCOPE below the hierarchy root at path. */

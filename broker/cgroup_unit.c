@@ -214,8 +214,16 @@ static int find_unit(struct cgroup *cg, unsigned need, int same[CG_HIER], const 
 	*what = "--keep-unit busy";
 	if (lock < 0)
 		return -EOPNOTSUPP;
-	if (flock(cg->unit_fd[lock], LOCK_EX | LOCK_NB) < 0)
-		return errno == EWOULDBLOCK ? -EADDRINUSE : -errno;
+	/* A root-only lock file named after the unit's directory: a flock on
+	 * the cgroupfs directory itself, which anyone may open, could be taken
+	 * by any user first. */
+	struct stat st;
+	if (fstat(cg->unit_fd[lock], &st) < 0)
+		return -errno;
+	snprintf(cg->unit_lock_name, sizeof cg->unit_lock_name, "%llu-%llu",
+		 (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
+	if ((cg->unit_lock = lock_name("units", cg->unit_lock_name, false)) < 0)
+		return cg->unit_lock;
 	*what = "--keep-unit stale";
 	for (int h = 0; h < CG_HIER; h++)
 		if (cg->unit_fd[h] >= 0 &&
@@ -285,5 +293,8 @@ void cgroup_unit_remove(struct cgroup *cg)
 		cg->made[h] = false;
 	}
 	for (int h = 0; h < CG_HIER; h++)
-		closep(&cg->unit_fd[h]); /* and with the last, the unit's lock */
+		closep(&cg->unit_fd[h]);
+	if (cg->unit_lock >= 0)
+		unlock_name(cg->unit_lock, "units", cg->unit_lock_name);
+	cg->unit_lock = -1;
 }

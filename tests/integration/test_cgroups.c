@@ -274,6 +274,28 @@ Test(cgroups, block_device_mknod_and_open_refused, .timeout = 240)
 	run_result_free(&r);
 }
 
+/* The container's root may make cgroups below its own, but no deeper than
+ * 32 levels (found in an audit: a tree deeper than the removal goes stayed
+ * behind, looked busy to the sweep and blocked the name); all of it goes
+ * with the container. */
+Test(cgroups, delegated_tree_bounded_and_removed, .timeout = 120)
+{
+	need_rootfs();
+	if (legacy())
+		cr_skip_test("legacy layout: no cgroup2 to delegate");
+	const char *name = machine_name("cgdeep");
+	struct run_result r;
+	run_hutch(&r, 60, NULL,
+		  ARGV("-q", "-P", "-D", test_rootfs(), "-M", name, "/bin/sh", "-c",
+		       "cd /sys/fs/cgroup; i=0; "
+		       "while [ $i -lt 70 ] && mkdir d 2>/dev/null; do cd d; i=$((i+1)); done; "
+		       "echo depth=$i"));
+	ASSERT_STATUS(r, 0);
+	cr_expect(strstr(r.out, "depth=32\n"), "%s", r.out);
+	cr_expect(!any_cgroup_left(name), "the container's cgroup tree was left behind");
+	run_result_free(&r);
+}
+
 /* Legacy layout: the v1 devices controller is the only device fence (no
  * cgroup2 for the device program). Without it hutch refuses in one line and
  * leaves no cgroup behind. The hierarchy is unmounted in a private mount

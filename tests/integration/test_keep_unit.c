@@ -23,8 +23,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static const char *const v1_ctrls[] = {"memory", "pids", "cpu", "blkio", "devices", "cpuset"};
@@ -372,6 +374,39 @@ Test(cgroup_keep_unit, second_container_in_the_same_unit_refused, .timeout = 240
 	ASSERT_STATUS(r, 137);
 	cr_expect_str_eq(unit_leftovers(&u), "", "left in the parent: %s", unit_leftovers(&u));
 	run_result_free(&r), run_result_free(&r2);
+	unit_drop(&u);
+}
+
+/* Anyone may open a cgroup directory and flock it: that must not keep
+ * hutch out of its own unit (found in an audit). The unit's lock is a
+ * root-only file under /run/hutch/units. */
+Test(cgroup_keep_unit, a_user_flock_on_the_unit_blocks_nothing, .timeout = 240)
+{
+	need_rootfs();
+	struct unit u;
+	unit_make(&u, "flk");
+	pid_t holder = fork();
+	if (holder == 0) {
+		int fd = open(u.dir[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0 || setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534) ||
+		    flock(fd, LOCK_EX | LOCK_NB) < 0)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	usleep(200 * 1000);
+	struct run_result r;
+	run_hutch(&r, 45, NULL,
+		  ARGV("--keep-unit", "-q", "-P", "-D", test_rootfs(), "-M", machine_name("kuflk"),
+		       "/bin/true"));
+	kill(holder, SIGKILL);
+	int ws;
+	waitpid(holder, &ws, 0);
+	cr_expect(WIFSIGNALED(ws), "the holder could not flock %s (exit %d)", u.dir[0],
+		  WEXITSTATUS(ws));
+	ASSERT_STATUS(r, 0);
+	cr_expect_str_eq(unit_leftovers(&u), "", "left in the parent: %s", unit_leftovers(&u));
+	run_result_free(&r);
 	unit_drop(&u);
 }
 
