@@ -138,6 +138,20 @@ static int run(void (*script)(int sock, const char *arg), const char *arg, int *
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+/* `script` on /proc/PID/root DST SUFFIX, PID a tenant that bound `src` on
+ * `dst` in a namespace of its own; the script's exit status. */
+static int run_via_tenant(const char *src, const char *dst, const char *suffix,
+			  void (*script)(int sock, const char *arg))
+{
+	char path[PATH_MAX + 256];
+	pid_t t = tenant_bind(src, dst);
+	snprintf(path, sizeof path, "/proc/%d/root%s%s", (int)t, dst, suffix);
+	int bs, r = run(script, path, &bs);
+	kill(t, SIGKILL);
+	waitpid(t, NULL, 0);
+	return r;
+}
+
 static void open_root_ok(int sock, const char *path)
 {
 	static struct hutch_open_root r;
@@ -168,18 +182,14 @@ static void host_file_script(int sock, const char *path)
 
 Test(grant_paths, host_file_outside_binds_via_proc_root)
 {
-	char bind[PATH_MAX + 64], x[PATH_MAX + 80], path[PATH_MAX + 200];
+	char bind[PATH_MAX + 64], x[PATH_MAX + 80];
 	snprintf(bind, sizeof bind, "%s/tmp/hutch-gp-cred-%d", rootfs, (int)getpid());
 	snprintf(x, sizeof x, "%s/x", bind);
 	cr_assert_eq(mkdir(bind, 0755), 0);
 	cr_assert_eq(mkdir(x, 0755), 0);
 	memcpy(grant.binds[0].path, bind, strlen(bind));
 	grant.n_binds = 1;
-	pid_t t = tenant_bind("/etc", x);
-	snprintf(path, sizeof path, "/proc/%d/root%s/shadow", (int)t, x);
-	int bs, r = run(host_file_script, path, &bs);
-	kill(t, SIGKILL);
-	waitpid(t, NULL, 0);
+	int r = run_via_tenant("/etc", x, "/shadow", host_file_script);
 	rmdir(x);
 	rmdir(bind);
 	cr_assert_neq(r, 0, "the broker handed a restricted caller the host's /etc/shadow");
@@ -206,7 +216,7 @@ static void root_script(int sock, const char *path)
 
 Test(grant_paths, root_outside_grant_via_proc_root_chowns_host_tree)
 {
-	char victim[64], vfile[96], x[PATH_MAX + 64], path[PATH_MAX + 200];
+	char victim[64], vfile[96], x[PATH_MAX + 64];
 	snprintf(victim, sizeof victim, "/var/tmp/hutch-gp-victim-%d", (int)getpid());
 	snprintf(vfile, sizeof vfile, "%s/secret", victim);
 	cr_assert_eq(mkdir(victim, 0755), 0);
@@ -215,15 +225,9 @@ Test(grant_paths, root_outside_grant_via_proc_root_chowns_host_tree)
 	close(fd);
 	snprintf(x, sizeof x, "%s/tmp/hutch-gp-root-%d", rootfs, (int)getpid());
 	cr_assert_eq(mkdir(x, 0755), 0);
-	pid_t t = tenant_bind(victim, x);
-	snprintf(path, sizeof path, "/proc/%d/root%s", (int)t, x);
-	int bs;
-	run(root_script, path, &bs);
-	kill(t, SIGKILL);
-	waitpid(t, NULL, 0);
+	run_via_tenant(victim, x, "", root_script);
 	struct stat st;
 	cr_assert_eq(stat(vfile, &st), 0);
-	fprintf(stderr, "victim file %s now owned by %u:%u (was 0:0)\n", vfile, st.st_uid, st.st_gid);
 	int changed = st.st_uid != 0;
 	unlink(vfile);
 	rmdir(victim);
@@ -265,7 +269,7 @@ Test(grant_paths, image_checked_before_it_is_opened)
 
 Test(grant_paths, image_outside_grant_via_proc_root)
 {
-	char img[PATH_MAX + 64], x[PATH_MAX + 80], path[PATH_MAX + 200];
+	char img[PATH_MAX + 64], x[PATH_MAX + 80];
 	snprintf(img, sizeof img, "%s/tmp/hutch-gp-img-%d", rootfs, (int)getpid());
 	snprintf(x, sizeof x, "%s/x.img", img);
 	cr_assert_eq(mkdir(img, 0755), 0);
@@ -275,11 +279,7 @@ Test(grant_paths, image_outside_grant_via_proc_root)
 	memcpy(grant.images[0].path, img, strlen(img));
 	grant.n_images = 1;
 	/* The tenant's namespace shows the host's /etc/shadow at the granted name. */
-	pid_t t = tenant_bind("/etc/shadow", x);
-	snprintf(path, sizeof path, "/proc/%d/root%s", (int)t, x);
-	int bs, r = run(image_script, path, &bs);
-	kill(t, SIGKILL);
-	waitpid(t, NULL, 0);
+	int r = run_via_tenant("/etc/shadow", x, "", image_script);
 	unlink(x);
 	rmdir(img);
 	cr_expect_eq(r, 0, "an image outside the grant was opened through /proc/PID/root");
