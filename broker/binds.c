@@ -141,6 +141,11 @@ static int set_attrs(int tree, uint64_t attrs, bool recursive)
 			     sizeof a) < 0 ? -errno : 0;
 }
 
+static bool restricted(const struct container_args *a)
+{
+	return a->grant && a->grant->kind != HUTCH_GRANT_ALL;
+}
+
 /* Host paths only where the admin policy's Bind=/BindReadOnly= allow
  * (by identity: `dir` is a directory fd, the source or its parent). */
 static int grant_ok(const struct container_args *a, int dir, bool rw)
@@ -188,9 +193,10 @@ static int do_bind(const struct container_args *a, int root, const struct hutch_
 					  : open_host_source(a, b->source, !(b->flags & HUTCH_BIND_RO));
 	if (src < 0)
 		return src;
-	/* A kernel file system is no source: a non-recursive clone of the
-	 * container's /proc would drop its masks and read-only submounts. */
-	int r = fs_allowed(src);
+	/* A kernel file system of the container is no source: a non-recursive
+	 * clone of its /proc would drop the masks and read-only submounts. (The
+	 * host's own /proc bound on purpose is root's choice, as in nspawn.) */
+	int r = (b->flags & HUTCH_BIND_SOURCE_IN_ROOT) || restricted(a) ? fs_allowed(src) : 0;
 	if (r < 0)
 		return r;
 	struct stat st;
@@ -205,7 +211,7 @@ static int do_bind(const struct container_args *a, int root, const struct hutch_
 			return -EINVAL;
 		/* The container's root would write there as the source's on-disk
 		 * owner: host root for root's files, setuid bits included. */
-		if (a->grant && a->grant->kind != HUTCH_GRANT_ALL)
+		if (restricted(a))
 			return -EACCES;
 		struct mount_attr m = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)a->userns.fd};
 		if (mount_setattr(tree, "", AT_EMPTY_PATH | (rec ? AT_RECURSIVE : 0), &m, sizeof m) < 0)
@@ -465,7 +471,7 @@ static int overlay_upper(const struct container_args *a, int root, const struct 
 	if ((fd = check_kind(fd, true)) < 0)
 		return fd;
 	*upper = fd;
-	int r = fs_allowed(fd);
+	int r = in_root || restricted(a) ? fs_allowed(fd) : 0;
 	/* The work directory is made beside it, in its parent: granted too. */
 	if (r == 0 && !in_root)
 		r = grant_ok(a, fd, true);
@@ -500,7 +506,7 @@ static int binds_overlay(const struct container_args *a, int root,
 	for (; r == 0 && n < o->nlower; n++) {
 		bool in_root = o->lower_in_root & (1u << n);
 		lower[n] = open_safe(in_root ? root : -1, o->lower[n], O_PATH | O_DIRECTORY);
-		r = lower[n] < 0 ? lower[n] : fs_allowed(lower[n]);
+		r = lower[n] < 0 ? lower[n] : in_root || restricted(a) ? fs_allowed(lower[n]) : 0;
 		if (r == 0 && !in_root)
 			r = grant_ok(a, lower[n], false);
 	}
